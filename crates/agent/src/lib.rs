@@ -1,0 +1,2 @@
+//! The ferroprof agent: Go's /debug/pprof endpoints for Rust services.
+#![deny(missing_docs)]
