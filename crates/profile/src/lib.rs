@@ -19,6 +19,7 @@ mod error;
 mod index;
 pub mod legacy;
 mod model;
+mod raw;
 
 pub use error::{Error, Result};
 pub use index::ProfileIndex;
@@ -26,3 +27,4 @@ pub use model::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
     ValueType,
 };
+pub use raw::write_raw;

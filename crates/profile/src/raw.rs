@@ -1,0 +1,289 @@
+//! The debug dump `go tool pprof -raw` prints: Go's `Profile.String()` (pprof as vendored in Go
+//! 1.19), byte for byte.
+//!
+//! Go 1.19 prints neither `Doc:` nor line columns, so neither does this dump. Times are printed in
+//! UTC, as Go prints them with `TZ=UTC` (the conformance suite's setting).
+
+use std::io::{self, BufWriter, Write};
+
+use crate::index::ProfileIndex;
+use crate::model::{Location, Mapping, Profile, Sample};
+
+/// Writes `p` as `go tool pprof -raw` prints it (Go's `Profile.String()`).
+///
+/// ```
+/// use ferroprof_profile::{write_raw, Profile};
+/// let mut out = Vec::new();
+/// write_raw(&Profile::default(), &mut out).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), "Period: 0\nSamples:\n\nLocations\nMappings\n");
+/// ```
+pub fn write_raw(p: &Profile, w: &mut dyn Write) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(64 * 1024, w);
+    write_header(p, &mut w)?;
+    for s in &p.sample {
+        write_sample(s, &mut w)?;
+    }
+    writeln!(w, "Locations")?;
+    let index = ProfileIndex::new(p);
+    for l in &p.location {
+        write_location(p, &index, l, &mut w)?;
+    }
+    writeln!(w, "Mappings")?;
+    for m in &p.mapping {
+        write_mapping(m, &mut w)?;
+    }
+    w.flush()
+}
+
+fn write_header(p: &Profile, w: &mut impl Write) -> io::Result<()> {
+    for c in &p.comments {
+        writeln!(w, "Comment: {c}")?;
+    }
+    if let Some(pt) = &p.period_type {
+        writeln!(w, "PeriodType: {} {}", pt.r#type, pt.unit)?;
+    }
+    writeln!(w, "Period: {}", p.period)?;
+    if p.time_nanos != 0 {
+        writeln!(w, "Time: {}", go_time_utc(p.time_nanos))?;
+    }
+    if p.duration_nanos != 0 {
+        // Go's `%.4v` keeps the first four characters of `Duration.String()`.
+        let d = go_duration(p.duration_nanos);
+        let end = d.char_indices().nth(4).map_or(d.len(), |(i, _)| i);
+        writeln!(w, "Duration: {}", &d[..end])?;
+    }
+    writeln!(w, "Samples:")?;
+    let mut types = String::new();
+    for st in &p.sample_type {
+        let dflt = if st.r#type == p.default_sample_type {
+            "[dflt]"
+        } else {
+            ""
+        };
+        types.push_str(&format!("{}/{}{} ", st.r#type, st.unit, dflt));
+    }
+    writeln!(w, "{}", types.trim())
+}
+
+/// Sixteen spaces: the indent of label lines under a sample.
+const LABEL_INDENT: &str = "                ";
+
+fn write_sample(s: &Sample, w: &mut impl Write) -> io::Result<()> {
+    for v in &s.value {
+        write!(w, " {v:>10}")?;
+    }
+    w.write_all(b": ")?;
+    for id in &s.location {
+        write!(w, "{} ", id.get())?;
+    }
+    w.write_all(b"\n")?;
+    if !s.label.is_empty() {
+        // Go sorts the formatted `key:[values]` strings, not the keys.
+        let mut parts: Vec<String> = s
+            .label
+            .iter()
+            .map(|(k, vs)| format!("{k}:[{}]", vs.join(" ")))
+            .collect();
+        parts.sort_unstable();
+        writeln!(w, "{LABEL_INDENT}{}", parts.join(" "))?;
+    }
+    if !s.num_label.is_empty() {
+        let mut parts: Vec<String> = s
+            .num_label
+            .iter()
+            .map(|(k, vs)| num_label_string(s, k, vs))
+            .collect();
+        parts.sort_unstable();
+        writeln!(w, "{LABEL_INDENT}{}", parts.join(" "))?;
+    }
+    Ok(())
+}
+
+fn num_label_string(s: &Sample, key: &str, values: &[i64]) -> String {
+    let units = s.num_unit.get(key).map_or(&[][..], Vec::as_slice);
+    let items: Vec<String> = if units.len() == values.len() {
+        values
+            .iter()
+            .zip(units)
+            .map(|(v, u)| format!("{v} {u}"))
+            .collect()
+    } else {
+        values.iter().map(i64::to_string).collect()
+    };
+    format!("{key}:[{}]", items.join(" "))
+}
+
+fn write_location(
+    p: &Profile,
+    index: &ProfileIndex,
+    l: &Location,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let mut head = format!("{:6}: {:#x} ", l.id.get(), l.address);
+    if let Some(m) = l.mapping_id {
+        head.push_str(&format!("M={} ", m.get()));
+    }
+    if l.is_folded {
+        head.push_str("[F] ");
+    }
+    if l.line.is_empty() {
+        writeln!(w, "{head}")?;
+    }
+    for (i, line) in l.line.iter().enumerate() {
+        let prefix = if i == 0 {
+            head.as_str()
+        } else {
+            "             "
+        };
+        match line.function_id.and_then(|id| index.function(p, id)) {
+            Some(f) => {
+                write!(
+                    w,
+                    "{prefix}{} {}:{} s={}",
+                    f.name, f.filename, line.line, f.start_line
+                )?;
+                if f.name != f.system_name {
+                    write!(w, "({})", f.system_name)?;
+                }
+                w.write_all(b"\n")?;
+            }
+            None => writeln!(w, "{prefix}??")?,
+        }
+    }
+    Ok(())
+}
+
+fn write_mapping(m: &Mapping, w: &mut impl Write) -> io::Result<()> {
+    let flags = [
+        (m.has_functions, "[FN]"),
+        (m.has_filenames, "[FL]"),
+        (m.has_line_numbers, "[LN]"),
+        (m.has_inline_frames, "[IN]"),
+    ];
+    let bits: String = flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, s)| *s)
+        .collect();
+    writeln!(
+        w,
+        "{}: {:#x}/{:#x}/{:#x} {} {} {}",
+        m.id.get(),
+        m.memory_start,
+        m.memory_limit,
+        m.file_offset,
+        m.filename,
+        m.build_id,
+        bits
+    )
+}
+
+/// Go's `time.Time.String()` for `time.Unix(0, nanos)` in UTC:
+/// `2006-01-02 15:04:05.999999999 +0000 UTC`, trailing zeros of the fraction dropped.
+fn go_time_utc(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let frac = nanos.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let mut out = format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        tod / 3600,
+        tod / 60 % 60,
+        tod % 60
+    );
+    if frac != 0 {
+        let digits = format!(".{frac:09}");
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push_str(" +0000 UTC");
+    out
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Go's `time.Duration.String()`: `1h2m3.5s`, `1.5ms`, `2µs`, `7ns`, `0s`.
+fn go_duration(nanos: i64) -> String {
+    let neg = nanos < 0;
+    let u = nanos.unsigned_abs();
+    let body = if u == 0 {
+        return "0s".to_string();
+    } else if u < 1_000 {
+        format!("{u}ns")
+    } else if u < 1_000_000 {
+        format!("{}µs", decimal(u, 3))
+    } else if u < 1_000_000_000 {
+        format!("{}ms", decimal(u, 6))
+    } else {
+        let secs = u / 1_000_000_000;
+        let s = decimal(u % 60_000_000_000, 9);
+        let (mins, hours) = (secs / 60 % 60, secs / 3600);
+        if hours > 0 {
+            format!("{hours}h{mins}m{s}s")
+        } else if mins > 0 {
+            format!("{mins}m{s}s")
+        } else {
+            format!("{s}s")
+        }
+    };
+    if neg {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// `v / 10^prec` with its fraction, trailing zeros and a bare point dropped (Go's `fmtFrac`).
+fn decimal(v: u64, prec: u32) -> String {
+    let scale = 10u64.pow(prec);
+    let (int, frac) = (v / scale, v % scale);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let digits = format!("{frac:0width$}", width = prec as usize);
+    format!("{int}.{}", digits.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_match_go() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(7), "7ns");
+        assert_eq!(go_duration(1_500), "1.5µs");
+        assert_eq!(go_duration(1_500_000), "1.5ms");
+        assert_eq!(go_duration(3_110_000_000), "3.11s");
+        assert_eq!(go_duration(16_500_000_000_000), "4h35m0s");
+        assert_eq!(go_duration(61_000_000_000), "1m1s");
+        assert_eq!(go_duration(-2_000_000_000), "-2s");
+        assert_eq!(go_duration(i64::MIN), "-2562047h47m16.854775808s");
+    }
+
+    #[test]
+    fn times_match_go() {
+        assert_eq!(go_time_utc(1), "1970-01-01 00:00:00.000000001 +0000 UTC");
+        assert_eq!(
+            go_time_utc(1_795_750_674_533_597_982),
+            "2026-11-27 03:37:54.533597982 +0000 UTC"
+        );
+        assert_eq!(go_time_utc(-1_000_000_000), "1969-12-31 23:59:59 +0000 UTC");
+        assert_eq!(
+            go_time_utc(951_782_400_500_000_000),
+            "2000-02-29 00:00:00.5 +0000 UTC"
+        );
+    }
+}
