@@ -1,0 +1,381 @@
+//! The context every writer shares: the profile, the options, the total that percentages refer
+//! to, and the value formatter with the report's output unit.
+
+use std::collections::BTreeMap;
+
+use ferroprof_profile::{Profile, Sample};
+
+use crate::measurement;
+use crate::options::{OutputFormat, ReportOptions};
+use crate::paths;
+
+/// The label key marking samples of a `-diff_base` base profile.
+pub const DIFF_BASE_LABEL: &str = "pprof::base";
+
+/// A profile prepared for reporting (pprof's `report.Report`).
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    profile: &'a Profile,
+    options: &'a ReportOptions,
+    total: i64,
+    output_unit: String,
+}
+
+impl<'a> Report<'a> {
+    /// A report of `profile` with `options`; the total is `options.total`, or computed from the
+    /// profile when that is `None`.
+    pub fn new(profile: &'a Profile, options: &'a ReportOptions) -> Self {
+        let total = options
+            .total
+            .unwrap_or_else(|| compute_total(profile, options));
+        Report {
+            profile,
+            options,
+            total,
+            output_unit: options.output_unit.clone(),
+        }
+    }
+
+    /// The profile being reported.
+    pub fn profile(&self) -> &'a Profile {
+        self.profile
+    }
+
+    /// The report's options.
+    pub fn options(&self) -> &'a ReportOptions {
+        self.options
+    }
+
+    /// The total that percentages refer to.
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    /// The unit values are printed in: the option's, or the one [`Report::select_output_unit`]
+    /// chose.
+    pub fn output_unit(&self) -> &str {
+        &self.output_unit
+    }
+
+    /// The reported value of a sample (0 when the sample lacks the column).
+    pub fn sample_value(&self, sample: &Sample) -> i64 {
+        sample
+            .value
+            .get(self.options.sample_index)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The divisor of a sample's value with `-mean` (its first value), 0 otherwise.
+    pub fn sample_mean_divisor(&self, sample: &Sample) -> i64 {
+        if self.options.mean {
+            sample.value.first().copied().unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
+    /// `value` as the report prints it: multiplied by the `divide_by` ratio, truncated, then
+    /// scaled from the sample unit to the output unit (`2.98s`, `30501.32kB`, `17171`).
+    pub fn format_value(&self, value: i64) -> String {
+        let ratio = self.options.ratio();
+        let v = if ratio > 0.0 && ratio != 1.0 {
+            (value as f64 * ratio) as i64
+        } else {
+            value
+        };
+        measurement::scaled_label(v, &self.options.sample_unit, &self.output_unit)
+    }
+
+    /// With output unit `minimum`, picks one unit for the whole report from the smallest non-zero
+    /// node value and the total, so that the smallest value prints as at least 0.01 (pprof's
+    /// `selectOutputUnit`). `node_values` yields each shown node's (flat, cum).
+    pub fn select_output_unit(&mut self, node_values: impl Iterator<Item = (i64, i64)>) {
+        if self.options.output_unit != "minimum" {
+            return;
+        }
+        let mut any = false;
+        let mut min_value = 0i64;
+        for (flat, cum) in node_values {
+            any = true;
+            let node_min = if flat != 0 {
+                flat.saturating_abs()
+            } else {
+                cum.saturating_abs()
+            };
+            if node_min > 0 && (min_value == 0 || node_min < min_value) {
+                min_value = node_min;
+            }
+        }
+        if !any {
+            return;
+        }
+        let mut max_value = self.total;
+        if min_value == 0 {
+            min_value = max_value;
+        }
+        let ratio = self.options.ratio();
+        if ratio > 0.0 && ratio != 1.0 {
+            min_value = (min_value as f64 * ratio) as i64;
+            max_value = (max_value as f64 * ratio) as i64;
+        }
+        let unit_of = |v: i64| measurement::scale(v, &self.options.sample_unit, "minimum").1;
+        let (min_unit, max_unit) = (unit_of(min_value), unit_of(max_value));
+        let mut unit = min_unit.clone();
+        if min_unit != max_unit
+            && min_value.saturating_mul(100) < max_value
+            && self.options.output_format != OutputFormat::Callgrind
+        {
+            unit = unit_of(min_value.saturating_mul(100));
+        }
+        self.output_unit = if unit.is_empty() {
+            self.options.sample_unit.clone()
+        } else {
+            unit
+        };
+    }
+
+    /// The profile lines of the legend: `File:`, `Build ID:`, comments, `Type:`, `Time:`,
+    /// `Duration:` (pprof's `ProfileLabels`).
+    pub fn profile_labels(&self) -> Vec<String> {
+        let p = self.profile;
+        let mut labels = Vec::new();
+        if let Some(m) = p.mapping.first() {
+            if !m.filename.is_empty() {
+                labels.push(format!("File: {}", paths::base(&m.filename)));
+            }
+            if !m.build_id.is_empty() {
+                labels.push(format!("Build ID: {}", m.build_id));
+            }
+        }
+        labels.extend(p.comments.iter().filter(|c| !c.starts_with('#')).cloned());
+        let type_label = self.options.type_label();
+        if !type_label.is_empty() {
+            labels.push(format!("Type: {type_label}"));
+        }
+        if p.time_nanos != 0 {
+            labels.push(format!("Time: {}", format_time_utc(p.time_nanos)));
+        }
+        if p.duration_nanos != 0 {
+            labels.push(self.duration_label());
+        }
+        labels
+    }
+
+    fn duration_label(&self) -> String {
+        let p = self.profile;
+        let duration = measurement::label(p.duration_nanos, "nanoseconds");
+        let (total_nanos, unit) =
+            measurement::scale(self.total, &self.options.sample_unit, "nanoseconds");
+        let ratio = if unit == "ns" && total_nanos != 0.0 {
+            format!(
+                "({})",
+                measurement::percentage(total_nanos as i64, p.duration_nanos)
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "Duration: {duration}, Total samples = {} {ratio}",
+            self.format_value(self.total)
+        )
+    }
+
+    /// The dot graph's title: the option's, else the main binary's base name.
+    pub fn title(&self) -> String {
+        if let Some(t) = &self.options.title {
+            return t.clone();
+        }
+        match self.profile.mapping.first() {
+            Some(m) if !m.filename.is_empty() => paths::base(&m.filename),
+            _ => String::new(),
+        }
+    }
+}
+
+/// The total that percentages refer to: the sum of |value| over samples, divided by the sum of
+/// the first values with `-mean`; only base samples count when a diff base is present.
+pub fn compute_total(profile: &Profile, options: &ReportOptions) -> i64 {
+    let (mut total, mut div, mut diff_total, mut diff_div) = (0i64, 0i64, 0i64, 0i64);
+    for s in &profile.sample {
+        let v = s
+            .value
+            .get(options.sample_index)
+            .copied()
+            .unwrap_or(0)
+            .wrapping_abs();
+        let d = if options.mean {
+            s.value.first().copied().unwrap_or(0)
+        } else {
+            0
+        };
+        total = total.wrapping_add(v);
+        div = div.wrapping_add(d);
+        if is_diff_base_sample(s) {
+            diff_total = diff_total.wrapping_add(v);
+            diff_div = diff_div.wrapping_add(d);
+        }
+    }
+    if diff_total > 0 {
+        total = diff_total;
+        div = diff_div;
+    }
+    if div != 0 {
+        total.wrapping_div(div)
+    } else {
+        total
+    }
+}
+
+/// Whether a sample came from a `-diff_base` base profile.
+pub fn is_diff_base_sample(s: &Sample) -> bool {
+    s.label
+        .get(DIFF_BASE_LABEL)
+        .and_then(|v| v.first())
+        .is_some_and(|v| v == "true")
+}
+
+/// The unit of each numeric label key: the first unit the samples give it, else `bytes` for
+/// `alignment` and `request`, else the key itself (pprof's `Profile.NumLabelUnits`).
+pub fn num_label_units(profile: &Profile) -> BTreeMap<String, String> {
+    let mut units: BTreeMap<String, String> = BTreeMap::new();
+    for s in &profile.sample {
+        for key in s.num_label.keys() {
+            let given = s
+                .num_unit
+                .get(key)
+                .and_then(|us| us.iter().find(|u| !u.is_empty()));
+            let entry = units.entry(key.clone()).or_default();
+            if entry.is_empty() {
+                if let Some(u) = given {
+                    *entry = u.clone();
+                }
+            }
+        }
+    }
+    for (key, unit) in units.iter_mut() {
+        if unit.is_empty() {
+            *unit = match key.as_str() {
+                "alignment" | "request" => "bytes".to_string(),
+                _ => key.clone(),
+            };
+        }
+    }
+    units
+}
+
+/// A Unix time in nanoseconds as Go 1.19's pprof prints it, in UTC:
+/// `Nov 27, 2026 at 3:38am (UTC)`.
+pub fn format_time_utc(nanos: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = nanos.div_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute) = (of_day / 3600, of_day % 3600 / 60);
+    let (h12, half) = match hour {
+        0 => (12, "am"),
+        1..=11 => (hour, "am"),
+        12 => (12, "pm"),
+        _ => (hour - 12, "pm"),
+    };
+    let month_name = MONTHS[(month - 1) as usize];
+    format!("{month_name} {day}, {year} at {h12}:{minute:02}{half} (UTC)")
+}
+
+/// Year, month (1–12) and day of the month of a day count since 1970-01-01 (proleptic
+/// Gregorian calendar; Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferroprof_profile::ValueType;
+
+    #[test]
+    fn time_prints_like_go_1_19() {
+        assert_eq!(format_time_utc(0), "Jan 1, 1970 at 12:00am (UTC)");
+        // 2026-11-27T03:38:10Z
+        assert_eq!(
+            format_time_utc(1_795_750_690_000_000_000),
+            "Nov 27, 2026 at 3:38am (UTC)"
+        );
+        assert_eq!(
+            format_time_utc(951_825_600_000_000_000),
+            "Feb 29, 2000 at 12:00pm (UTC)"
+        );
+    }
+
+    fn profile_with(values: &[(i64, i64)]) -> Profile {
+        let mut p = Profile::default();
+        p.sample_type = vec![
+            ValueType::new("contentions", "count"),
+            ValueType::new("delay", "ns"),
+        ];
+        for &(a, b) in values {
+            p.sample.push(Sample {
+                value: vec![a, b],
+                ..Default::default()
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn total_sums_magnitudes_and_divides_for_mean() {
+        let p = profile_with(&[(2, 100), (3, -200)]);
+        let mut o = ReportOptions::for_sample_index(&p, 1);
+        assert_eq!(compute_total(&p, &o), 300);
+        o.mean = true;
+        assert_eq!(compute_total(&p, &o), 60);
+    }
+
+    #[test]
+    fn total_counts_only_the_diff_base() {
+        let mut p = profile_with(&[(1, 100), (1, 40)]);
+        p.sample[1]
+            .label
+            .insert(DIFF_BASE_LABEL.into(), vec!["true".into()]);
+        let o = ReportOptions::for_sample_index(&p, 1);
+        assert_eq!(compute_total(&p, &o), 40);
+    }
+
+    #[test]
+    fn minimum_unit_lets_the_smallest_value_show() {
+        let mut p = profile_with(&[]);
+        p.sample_type[1].unit = "nanoseconds".into();
+        let o = ReportOptions {
+            total: Some(3_030_000_000),
+            ..ReportOptions::for_sample_index(&p, 1)
+        };
+        let mut r = Report::new(&p, &o);
+        r.select_output_unit([(20_000_000, 20_000_000), (0, 2_980_000_000)].into_iter());
+        assert_eq!(r.output_unit(), "s");
+        assert_eq!(r.format_value(20_000_000), "0.02s");
+    }
+
+    #[test]
+    fn numeric_label_units_are_inferred() {
+        let mut p = profile_with(&[(1, 1)]);
+        p.sample[0].num_label.insert("bytes".into(), vec![64]);
+        p.sample[0].num_label.insert("request".into(), vec![64]);
+        p.sample[0].num_label.insert("pid".into(), vec![7]);
+        let units = num_label_units(&p);
+        assert_eq!(units["bytes"], "bytes");
+        assert_eq!(units["request"], "bytes");
+        assert_eq!(units["pid"], "pid");
+    }
+}
