@@ -29,6 +29,10 @@ pub enum Error {
     /// Profiles that cannot be merged or compared.
     #[error("{0}")]
     Incompatible(String),
+    /// An argument or option given to an operation is invalid (a filter regexp, a sample index,
+    /// a count of scale ratios); the text is the whole message, as `go tool pprof` words it.
+    #[error("{0}")]
+    InvalidArgument(String),
     /// A regular expression given to a filter is invalid.
     #[error("parsing argument regexp {0}")]
     Regex(String),

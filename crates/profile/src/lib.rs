@@ -19,6 +19,7 @@ mod error;
 mod index;
 pub mod legacy;
 mod model;
+pub mod ops;
 mod raw;
 
 pub use error::{Error, Result};
