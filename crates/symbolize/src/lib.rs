@@ -1,2 +1,51 @@
-//! Address symbolization (ELF symbol tables, DWARF lines and inline frames, demangling).
+//! Address symbolization: ELF symbol tables, DWARF lines and inline frames, build ids and
+//! demangling, for `go tool pprof`-compatible local symbolization and for agents symbolizing
+//! their own process.
+//!
+//! ```
+//! use ferroprof_symbolize::{Avma, Demangle, FrameAddress, ProcessSymbolizer};
+//!
+//! #[inline(never)]
+//! fn marker() -> u64 { std::hint::black_box(7) }
+//!
+//! let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+//! let process = ProcessSymbolizer::from_maps(&maps).unwrap();
+//! let pc = FrameAddress::InstructionPointer(Avma(marker as usize as u64));
+//! let frames = process.symbolize(pc, Demangle::Default).unwrap();
+//! assert!(frames.last().unwrap().function.ends_with("marker"));
+//! ```
+//!
+//! # Design constraints
+//! - Address spaces are types: [`Avma`] (in the process), [`Svma`] (as the file states it),
+//!   [`FileOffset`]; a [`FrameAddress::ReturnAddress`] is looked up one byte back, in its call.
+//! - One [`ObjectSymbolizer`] per binary, built cheaply and parsed lazily: DWARF on the first
+//!   lookup (units, lines and inline functions as lookups reach them), the symbol table on the
+//!   first lookup DWARF cannot answer. Callers cache it per binary (see [`CandidateBinaries`]).
+//! - The profile pass follows Go's `localSymbolize` (which mappings, which flags, function ids)
+//!   and returns Go's messages instead of printing them; where a binary comes from is the
+//!   caller's business, through the small [`BinaryLookup`] trait.
+//! - Hostile objects give a typed [`Error`], never a panic.
+//! - Only ELF is read. Go's `go tool pprof` reads Go binaries through their pcln table, which
+//!   gives one frame per address (the physical function with the innermost file and line); this
+//!   crate reads DWARF and returns the whole inline chain, as pprof's binutils path does.
 #![deny(missing_docs)]
+
+mod address;
+mod base;
+mod demangle;
+mod disasm;
+mod error;
+mod object;
+mod process;
+mod profile;
+mod symtab;
+
+pub use address::{Avma, Bias, FileOffset, FrameAddress, MappingRange, Svma};
+pub use demangle::{demangle, demangle_profile, Demangle};
+pub use disasm::{disassemble, parse_objdump, AsmSyntax, Instruction};
+pub use error::{Error, Result};
+pub use object::{Frame, ObjectSymbolizer};
+pub use process::{MapsEntry, ProcessSymbolizer};
+pub use profile::{
+    symbolize_profile, BinaryLookup, CandidateBinaries, SymbolizeOptions, SymbolizeReport,
+};

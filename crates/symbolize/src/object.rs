@@ -1,0 +1,331 @@
+//! One ELF object: its build id and layout read when opened; its DWARF and symbol table parsed
+//! on the first lookup and kept.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use object::elf::{FileHeader32, FileHeader64};
+use object::read::elf::{ElfFile, FileHeader, ProgramHeader};
+use object::{Endianness, Object, ObjectSection};
+
+use crate::address::{Avma, Bias, MappingRange, Svma};
+use crate::base::{self, ElfKind, ElfLayout, Segment};
+use crate::demangle::{demangle, Demangle};
+use crate::error::{Error, Result};
+use crate::symtab::{self, SymbolTable};
+
+/// The DWARF reader: sections are ranges of one shared copy of the file (or of their
+/// decompressed bytes), so a context owns its data and can be cached and sent between threads.
+type Reader = gimli::EndianArcSlice<gimli::RunTimeEndian>;
+
+/// One frame of an address's inline chain.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Frame {
+    /// The function's name, demangled per the lookup's [`Demangle`] mode; empty when unknown.
+    pub function: String,
+    /// The function's name as the object states it (mangled); empty when unknown.
+    pub system_name: String,
+    /// The source file (DWARF's directory and file joined); empty when unknown.
+    pub file: String,
+    /// The line number, 0 when unknown.
+    pub line: u32,
+}
+
+/// The symbolizer of one ELF object (executable or shared library), created once per binary and
+/// reused for every address and mapping of it.
+///
+/// Opening reads the file (or takes its bytes) and its headers only. The DWARF context is built
+/// on the first lookup, and compile units, line tables and inline functions are parsed lazily by
+/// `addr2line` as lookups reach them; the symbol table is read on the first lookup DWARF cannot
+/// answer. Lookups are serialized by a lock, so one symbolizer can be shared between threads.
+pub struct ObjectSymbolizer {
+    name: String,
+    data: Arc<[u8]>,
+    build_id: Option<String>,
+    layout: ElfLayout,
+    debug_data: Option<Arc<[u8]>>,
+    dwarf: OnceLock<Option<Mutex<addr2line::Context<Reader>>>>,
+    symbols: OnceLock<SymbolTable>,
+}
+
+impl std::fmt::Debug for ObjectSymbolizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectSymbolizer")
+            .field("name", &self.name)
+            .field("build_id", &self.build_id)
+            .field("len", &self.data.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectSymbolizer {
+    /// Reads and opens the ELF file at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let data = std::fs::read(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_bytes(path.display().to_string(), data)
+    }
+
+    /// Opens an ELF object from its bytes; `name` names it in errors.
+    pub fn from_bytes(name: impl Into<String>, data: Vec<u8>) -> Result<Self> {
+        let name = name.into();
+        let data: Arc<[u8]> = data.into();
+        let file = parse(&name, &data)?;
+        let layout = elf_layout(&file).ok_or_else(|| Error::Parse {
+            name: name.clone(),
+            reason: "not an ELF object".into(),
+        })?;
+        let build_id = file
+            .build_id()
+            .map_err(|e| Error::Parse {
+                name: name.clone(),
+                reason: e.to_string(),
+            })?
+            .map(hex);
+        Ok(ObjectSymbolizer {
+            name,
+            data,
+            build_id,
+            layout,
+            debug_data: None,
+            dwarf: OnceLock::new(),
+            symbols: OnceLock::new(),
+        })
+    }
+
+    /// Takes DWARF from a separate debug file (split debug info: `objcopy --only-keep-debug`,
+    /// found through `.gnu_debuglink` or the build id) instead of from the object itself.
+    pub fn with_debug_file(mut self, data: Vec<u8>) -> Result<Self> {
+        let data: Arc<[u8]> = data.into();
+        parse(&self.name, &data)?;
+        self.debug_data = Some(data);
+        self.dwarf = OnceLock::new();
+        Ok(self)
+    }
+
+    /// The name given when opening (the path for [`ObjectSymbolizer::open`]).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The GNU build id in lower-case hex, as profiles' `Mapping.build_id` writes it.
+    pub fn build_id(&self) -> Option<&str> {
+        self.build_id.as_deref()
+    }
+
+    /// Where to look for this object's split debug info, most specific first: the build-id path
+    /// under `/usr/lib/debug/.build-id/`, then the `.gnu_debuglink` name beside `path`, in its
+    /// `.debug/` folder and under `/usr/lib/debug`. Empty when the object has its own DWARF.
+    pub fn debug_file_candidates(&self, path: &Path) -> Vec<std::path::PathBuf> {
+        let Ok(file) = object::File::parse(&*self.data) else {
+            return Vec::new();
+        };
+        if file.section_by_name(".debug_info").is_some() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if let Some(id) = self.build_id.as_deref().filter(|id| id.len() > 2) {
+            out.push(format!("/usr/lib/debug/.build-id/{}/{}.debug", &id[..2], &id[2..]).into());
+        }
+        if let Ok(Some((link, _crc))) = file.gnu_debuglink() {
+            let link = String::from_utf8_lossy(link).into_owned();
+            let dir = path.parent().unwrap_or(Path::new(""));
+            out.push(dir.join(&link));
+            out.push(dir.join(".debug").join(&link));
+            let abs = dir.strip_prefix("/").unwrap_or(dir);
+            out.push(Path::new("/usr/lib/debug").join(abs).join(&link));
+        }
+        out
+    }
+
+    /// The bias of a mapping of this object, as Go's `elfexec.GetBase` computes it from the
+    /// mapping and the program header holding `first_addr`.
+    pub fn bias(&self, range: &MappingRange, first_addr: Avma) -> Result<Bias> {
+        let stext = if base::wants_kernel_symbol(&self.name, range) {
+            parse(&self.name, &self.data)
+                .ok()
+                .and_then(|f| symtab::symbol_value(&f, "_stext"))
+        } else {
+            None
+        };
+        base::mapping_bias(&self.layout, range, stext, first_addr).map_err(|reason| Error::Base {
+            name: self.name.clone(),
+            reason,
+        })
+    }
+
+    /// The inline chain at `svma`, innermost first (the order of `Location.line`): function
+    /// names, files and lines from DWARF, or the function name alone from the symbol table when
+    /// DWARF does not cover the address. Empty when neither knows the address.
+    pub fn lookup(&self, svma: Svma, mode: Demangle) -> Result<Vec<Frame>> {
+        let mut frames = self.dwarf_frames(svma)?;
+        let need_symbol = frames.last().is_none_or(|f| f.system_name.is_empty());
+        if need_symbol {
+            if let Some(name) = self.symbols().function_at(svma.0) {
+                match frames.last_mut() {
+                    Some(outer) => outer.system_name = name.to_string(),
+                    None => frames.push(Frame {
+                        function: String::new(),
+                        system_name: name.to_string(),
+                        file: String::new(),
+                        line: 0,
+                    }),
+                }
+            }
+        }
+        for f in &mut frames {
+            if !f.system_name.is_empty() {
+                f.function = demangle(&f.system_name, mode);
+            }
+        }
+        Ok(frames)
+    }
+
+    fn dwarf_frames(&self, svma: Svma) -> Result<Vec<Frame>> {
+        let Some(context) = self.dwarf.get_or_init(|| self.load_dwarf().map(Mutex::new)) else {
+            return Ok(Vec::new());
+        };
+        let context = context
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let dwarf_error = |e: gimli::Error| Error::Dwarf {
+            name: self.name.clone(),
+            reason: e.to_string(),
+        };
+        let mut iter = context
+            .find_frames(svma.0)
+            .skip_all_loads()
+            .map_err(dwarf_error)?;
+        let mut frames = Vec::new();
+        while let Some(frame) = iter.next().map_err(dwarf_error)? {
+            let system_name = match &frame.function {
+                Some(f) => f.raw_name().map_err(dwarf_error)?.into_owned(),
+                None => String::new(),
+            };
+            let (file, line) = match &frame.location {
+                Some(l) => (l.file.unwrap_or("").to_string(), l.line.unwrap_or(0)),
+                None => (String::new(), 0),
+            };
+            if system_name.is_empty() && file.is_empty() && line == 0 {
+                continue; // Nothing known: addr2line's "??" frame, dropped as Go drops it.
+            }
+            frames.push(Frame {
+                function: String::new(),
+                system_name,
+                file,
+                line,
+            });
+        }
+        Ok(frames)
+    }
+
+    /// The DWARF context, or `None` when the object has no (readable) DWARF.
+    fn load_dwarf(&self) -> Option<addr2line::Context<Reader>> {
+        let data = self.debug_data.as_ref().unwrap_or(&self.data);
+        let file = object::File::parse(&**data).ok()?;
+        file.section_by_name(".debug_info")?;
+        let endian = if file.is_little_endian() {
+            gimli::RunTimeEndian::Little
+        } else {
+            gimli::RunTimeEndian::Big
+        };
+        let load = |id: gimli::SectionId| -> std::result::Result<Reader, gimli::Error> {
+            Ok(section_reader(&file, data, id.name(), endian))
+        };
+        let dwarf = gimli::Dwarf::load(load).ok()?;
+        addr2line::Context::from_dwarf(dwarf).ok()
+    }
+
+    fn symbols(&self) -> &SymbolTable {
+        self.symbols.get_or_init(|| {
+            let from = |data: &Arc<[u8]>| {
+                object::File::parse(&**data)
+                    .map(|f| SymbolTable::read(&f))
+                    .unwrap_or_default()
+            };
+            let table = from(&self.data);
+            match &self.debug_data {
+                Some(debug) if table.is_empty() => from(debug),
+                _ => table,
+            }
+        })
+    }
+}
+
+fn parse<'d>(name: &str, data: &'d [u8]) -> Result<object::File<'d>> {
+    object::File::parse(data).map_err(|e| Error::Parse {
+        name: name.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// A section's bytes as a reader sharing `data`, or owning its decompressed bytes; an empty
+/// reader when the section is missing or cannot be decompressed.
+fn section_reader(
+    file: &object::File<'_>,
+    data: &Arc<[u8]>,
+    name: &str,
+    endian: gimli::RunTimeEndian,
+) -> Reader {
+    let bytes = file
+        .section_by_name(name)
+        .and_then(|s| s.uncompressed_data().ok());
+    match bytes {
+        Some(Cow::Borrowed(b)) => {
+            let offset = (b.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+            match offset.checked_add(b.len()) {
+                Some(end) if end <= data.len() => {
+                    Reader::new(data.clone(), endian).range(offset..end)
+                }
+                _ => Reader::new(Arc::from(b), endian),
+            }
+        }
+        Some(Cow::Owned(v)) => Reader::new(Arc::from(v), endian),
+        None => Reader::new(Arc::from(&[][..]), endian),
+    }
+}
+
+fn elf_layout(file: &object::File<'_>) -> Option<ElfLayout> {
+    match file {
+        object::File::Elf32(f) => Some(layout_of::<FileHeader32<Endianness>>(f)),
+        object::File::Elf64(f) => Some(layout_of::<FileHeader64<Endianness>>(f)),
+        _ => None,
+    }
+}
+
+fn layout_of<Elf: FileHeader<Endian = Endianness>>(f: &ElfFile<'_, Elf>) -> ElfLayout {
+    let e = f.endian();
+    let segments: Vec<Segment> = f
+        .elf_program_headers()
+        .iter()
+        .map(|p| Segment {
+            p_type: p.p_type(e),
+            flags: p.p_flags(e),
+            offset: p.p_offset(e).into(),
+            vaddr: p.p_vaddr(e).into(),
+            filesz: p.p_filesz(e).into(),
+            memsz: p.p_memsz(e).into(),
+        })
+        .collect();
+    let text = f.section_by_name(".text").map(|s| s.address());
+    let text_segment = text.and_then(|addr| {
+        segments.iter().copied().find(|p| {
+            p.p_type == base::PT_LOAD
+                && p.flags & base::PF_X != 0
+                && addr >= p.vaddr
+                && addr < p.vaddr.wrapping_add(p.memsz)
+        })
+    });
+    ElfLayout {
+        kind: ElfKind::from_e_type(f.elf_header().e_type(e)),
+        segments,
+        text_segment,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
