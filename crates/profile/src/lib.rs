@@ -18,14 +18,21 @@
 mod error;
 mod index;
 pub mod legacy;
+mod limits;
 mod model;
 pub mod ops;
+mod parse;
+pub mod proto;
 mod raw;
+mod validate;
 
 pub use error::{Error, Result};
 pub use index::ProfileIndex;
+pub use limits::Limits;
 pub use model::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
     ValueType,
 };
+pub use parse::{parse, parse_reader};
 pub use raw::write_raw;
+pub use validate::check_valid;

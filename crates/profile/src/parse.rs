@@ -1,0 +1,153 @@
+//! The top-level parser: gzip detection and bounded inflation, protobuf decoding, the fallback to
+//! the legacy formats exactly where Go's `ParseData` falls back, then validation.
+
+use std::io::{self, Read};
+
+use flate2::read::MultiGzDecoder;
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::model::Profile;
+use crate::{legacy, proto, validate};
+
+/// The gzip magic number.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Deflate cannot expand data more than about 1032 times, so a gzip stream's size times this
+/// bounds what it can inflate to; it caps the size hint read from the gzip trailer.
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
+/// Bytes read per step while inflating or reading a stream.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Parses a profile held in memory: gzipped or plain protobuf, or any legacy format, then checks
+/// it as Go's `CheckValid` does.
+///
+/// As in Go's `ParseData`, data starting with the gzip magic is inflated first (several members
+/// are read as one stream, so two gzipped profiles back to back are caught as concatenated). The
+/// protobuf decoder is tried first; when it fails for any reason but empty input, concatenated
+/// profiles, a reserved id or a limit, the legacy parsers are tried.
+///
+/// ```
+/// use ferroprof_profile::{parse, Error, Limits};
+/// assert!(matches!(parse(b"", &Limits::default()), Err(Error::Empty)));
+/// ```
+pub fn parse(data: &[u8], limits: &Limits) -> Result<Profile> {
+    if data.starts_with(&GZIP_MAGIC) {
+        let hint = gzip_size_hint(data, limits);
+        let inflated = read_bounded(MultiGzDecoder::new(data), limits, hint, true)?;
+        parse_uncompressed(&inflated, limits)
+    } else {
+        parse_uncompressed(data, limits)
+    }
+}
+
+/// Parses a profile read from `r`, inflating gzip while reading; neither the stream nor what it
+/// inflates to may pass `limits.max_decompressed_bytes`.
+pub fn parse_reader(mut r: impl Read, limits: &Limits) -> Result<Profile> {
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    while got < head.len() {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+    let stream = (&head[..got]).chain(r);
+    let data = if head[..got] == GZIP_MAGIC {
+        read_bounded(MultiGzDecoder::new(stream), limits, 0, true)?
+    } else {
+        read_bounded(stream, limits, 0, false)?
+    };
+    parse_uncompressed(&data, limits)
+}
+
+/// Decodes uncompressed data as protobuf, falling back to the legacy formats, then validates.
+fn parse_uncompressed(data: &[u8], limits: &Limits) -> Result<Profile> {
+    let p = match proto::decode(data, limits) {
+        Ok(p) => p,
+        Err(
+            e @ (Error::Empty | Error::Concatenated | Error::Limit { .. } | Error::Malformed(_)),
+        ) => return Err(e),
+        Err(proto_err) => match legacy::parse_legacy(data) {
+            Ok(p) => p,
+            Err(legacy_err) => return Err(either_error(proto_err, legacy_err)),
+        },
+    };
+    validate::check_valid(&p)?;
+    Ok(p)
+}
+
+/// The error to report when neither decoder accepts the data: the legacy parser's when it
+/// recognised its format, otherwise one naming both attempts.
+fn either_error(proto_err: Error, legacy_err: Error) -> Error {
+    match (&proto_err, &legacy_err) {
+        (Error::Parse(why), Error::Parse(legacy)) if legacy.contains("unrecognized") => {
+            Error::Parse(format!("unrecognized profile format (as protobuf: {why})"))
+        }
+        _ => legacy_err,
+    }
+}
+
+/// The capacity to start inflating with: the trailer's size of the last member, when it is
+/// believable for the input's size and within the limit.
+fn gzip_size_hint(data: &[u8], limits: &Limits) -> usize {
+    let Some(trailer) = data.len().checked_sub(4).and_then(|at| data.get(at..)) else {
+        return 0;
+    };
+    let mut le = [0u8; 4];
+    le.copy_from_slice(trailer);
+    let isize = u64::from(u32::from_le_bytes(le));
+    let believable = (data.len() as u64).saturating_mul(MAX_DEFLATE_RATIO);
+    isize.min(believable).min(limits.max_decompressed_bytes) as usize
+}
+
+/// Reads `r` to its end, failing as soon as more than `limits.max_decompressed_bytes` arrive, so
+/// that a decompression bomb never allocates past the limit.
+fn read_bounded(mut r: impl Read, limits: &Limits, hint: usize, gzip: bool) -> Result<Vec<u8>> {
+    let limit = limits.max_decompressed_bytes;
+    let mut out: Vec<u8> = Vec::with_capacity(hint.max(READ_CHUNK));
+    loop {
+        if out.len() == out.capacity() {
+            let grow = out.len().max(READ_CHUNK);
+            let room = (limit.saturating_add(1) as usize).saturating_sub(out.len());
+            out.reserve_exact(grow.min(room).max(1));
+        }
+        let len = out.len();
+        let want = (out.capacity() - len).min(READ_CHUNK);
+        out.resize(len + want, 0);
+        let n = match r.read(&mut out[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                out.truncate(len);
+                continue;
+            }
+            Err(e) => {
+                out.truncate(len);
+                return Err(read_error(e, gzip));
+            }
+        };
+        out.truncate(len + n);
+        if out.len() as u64 > limit {
+            let what = if gzip {
+                "decompressed size"
+            } else {
+                "profile size"
+            };
+            return Err(Error::Limit { what, limit });
+        }
+        if n == 0 && want > 0 {
+            return Ok(out);
+        }
+    }
+}
+
+fn read_error(e: io::Error, gzip: bool) -> Error {
+    if gzip {
+        Error::Parse(format!("decompressing profile: {e}"))
+    } else {
+        Error::Io(e)
+    }
+}
