@@ -1,2 +1,76 @@
-//! The driver: go tool pprof's flags, options and commands over the profile and report crates.
+//! The driver: `go tool pprof`'s flags, options and commands over the profile and report crates.
+//!
+//! ```no_run
+//! use ferroprof_driver::{run, StdUi};
+//! let args = ["-top", "cpu.pb.gz"].map(String::from);
+//! run(args, &mut StdUi, &mut std::io::stdout()).unwrap();
+//! ```
+//!
+//! # Design constraints
+//! - One table ([`flags::FLAGS`]) defines every flag and option; parsing, `-help`, the shell's
+//!   `name=value` and the web UI's URL parameters all read it.
+//! - Two levels of configuration: [`flags::LowArgs`] holds what was typed, validated by kind;
+//!   [`Config`] holds the options with regexes compiled and choices as enums, and is shared by
+//!   every front end.
+//! - Each pipeline stage (fetch, combine, filter, aggregate, report) is a function of its input
+//!   and the options; only this crate touches files, the environment and the terminal.
+//! - An `-output` file is written to a temporary file and renamed: never left half-written.
 #![deny(missing_docs)]
+
+mod args;
+mod command;
+mod config;
+mod error;
+mod fetch;
+pub mod flags;
+mod output;
+mod pipeline;
+mod source;
+mod ui;
+
+use std::io::Write;
+
+pub use args::Invocation;
+pub use command::{Command, CommandName, Delivery};
+pub use config::{Config, ConfigError, Granularity, NodeCount, SampleIndex, SortOrder};
+pub use error::{Error, FlagError, Result};
+pub use fetch::fetch_profiles;
+pub use pipeline::{apply_command_overrides, generate_report};
+pub use source::{Demangle, Sources, SymbolizeMode};
+pub use ui::{CapturedUi, StdUi, Ui};
+
+/// Runs `ferroprof` with `args` (without the program name): parses the flags, fetches the
+/// sources and writes the requested report to `stdout` or the `-output` file.
+pub fn run<I, S>(args: I, ui: &mut dyn Ui, stdout: &mut dyn Write) -> Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let low = flags::parse_args(args)?;
+    if low.help {
+        ui.print_err(&flags::usage());
+        return Ok(());
+    }
+    let invocation = Invocation::from_low_args(&low, ui)?;
+    let Some(command) = &invocation.command else {
+        return Err(Error::Usage(
+            "no report format given (such as -top or -traces); the interactive shell and -http \
+             are not available yet"
+                .into(),
+        ));
+    };
+    let profile = fetch_profiles(
+        &invocation.sources,
+        &ferroprof_profile::Limits::default(),
+        ui,
+    )?;
+    let mut report = Vec::new();
+    generate_report(&profile, command, &invocation.config, ui, &mut report)?;
+    output::deliver(
+        report,
+        command.name,
+        invocation.config.output.as_deref(),
+        ui,
+        stdout,
+    )
+}

@@ -1,0 +1,94 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use crate::flags::Kind;
+
+/// A command line that Go's `flag` package would reject.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlagError {
+    /// `-name` is not a flag of the table.
+    #[error("flag provided but not defined: -{0}")]
+    Unknown(String),
+    /// `---x`, `-=x`.
+    #[error("bad flag syntax: {0}")]
+    BadSyntax(String),
+    /// A non-bool flag came last, without a value.
+    #[error("flag needs an argument: -{0}")]
+    MissingValue(String),
+    /// The value does not parse as the flag's kind.
+    #[error("invalid value {value:?} for flag -{flag}: expected {}", kind_name(*.kind))]
+    BadValue {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: String,
+        /// What the flag takes.
+        kind: Kind,
+    },
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Bool => "true or false",
+        Kind::Int => "an integer",
+        Kind::Float => "a number",
+        Kind::Text => "a string",
+    }
+}
+
+/// What went wrong running pprof's pipeline. Each variant names its input and the cause.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The command line is malformed.
+    #[error(transparent)]
+    Flag(#[from] FlagError),
+    /// The flags are well-formed but do not make sense together, or an option's value is invalid
+    /// (`must set at most one output format`, `parsing focus regexp: …`).
+    #[error("{0}")]
+    Usage(String),
+    /// A source could not be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The source.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A source is not a profile ferroprof can read.
+    #[error("{}: {source}", path.display())]
+    Parse {
+        /// The source.
+        path: PathBuf,
+        /// The cause.
+        source: ferroprof_profile::Error,
+    },
+    /// The profiles could not be combined, filtered or prepared for the report.
+    #[error("{0}")]
+    Profile(#[from] ferroprof_profile::Error),
+    /// The report could not be generated.
+    #[error("{0}")]
+    Report(String),
+    /// Writing the output failed.
+    #[error("{}: {source}", path.as_ref().map_or("standard output".into(), |p| p.display().to_string()))]
+    Write {
+        /// The output file; `None` for standard output.
+        path: Option<PathBuf>,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Whether the error is a broken pipe on standard output (the reader went away: not a
+    /// failure, as for any Unix filter).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Write { path: None, source }
+            if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,118 @@
+//! Where profiles come from: the sources, the base profiles and how they are symbolized.
+
+/// How function names are obtained (`-symbolize=local:force:demangle=full`), parsed once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SymbolizeMode {
+    /// `none`: leave the profile as it is.
+    pub disabled: bool,
+    /// Look at local binaries.
+    pub local: bool,
+    /// Ask the profile's server (`/debug/pprof/symbol`).
+    pub remote: bool,
+    /// `fastlocal`: function names only, from symbol tables.
+    pub fast: bool,
+    /// Re-symbolize locations that already have functions.
+    pub force: bool,
+    /// How C++ and Rust names are demangled.
+    pub demangle: Demangle,
+}
+
+/// The `demangle=` setting of `-symbolize`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Demangle {
+    /// Simplified names (no parameters or templates).
+    #[default]
+    Default,
+    /// Mangled names are kept.
+    None,
+    /// Full demangled names.
+    Full,
+    /// Names with templates but no parameters.
+    Templates,
+}
+
+impl Default for SymbolizeMode {
+    fn default() -> Self {
+        SymbolizeMode {
+            disabled: false,
+            local: true,
+            remote: true,
+            fast: false,
+            force: false,
+            demangle: Demangle::Default,
+        }
+    }
+}
+
+impl SymbolizeMode {
+    /// Parses the `:`-separated mode; unrecognized parts are returned as warnings (pprof ignores
+    /// them and goes on).
+    pub fn parse(text: &str) -> (SymbolizeMode, Vec<String>) {
+        let mut mode = SymbolizeMode::default();
+        let mut warnings = Vec::new();
+        for part in text.to_ascii_lowercase().split(':') {
+            match part {
+                "" => {}
+                "none" | "no" => mode.disabled = true,
+                "local" => (mode.local, mode.remote) = (true, false),
+                "fastlocal" => (mode.local, mode.remote, mode.fast) = (true, false, true),
+                "remote" => (mode.local, mode.remote) = (false, true),
+                "force" => mode.force = true,
+                "demangle=default" => mode.demangle = Demangle::Default,
+                "demangle=none" => (mode.demangle, mode.force) = (Demangle::None, true),
+                "demangle=full" => (mode.demangle, mode.force) = (Demangle::Full, true),
+                "demangle=templates" => (mode.demangle, mode.force) = (Demangle::Templates, true),
+                _ => warnings.push(format!(
+                    "ignoring unrecognized symbolization option: {text}\nexpecting \
+                     -symbolize=[local|fastlocal|remote|none][:force]\
+                     [:demangle=[none|full|templates|default]"
+                )),
+            }
+        }
+        (mode, warnings)
+    }
+}
+
+/// The profiles to read and how to combine them.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// Profile sources (files), merged.
+    pub sources: Vec<String>,
+    /// The main binary given before the sources.
+    pub exec_name: Option<String>,
+    /// Build id override for the main binary (`-buildid`, or a hex first argument).
+    pub build_id: Option<String>,
+    /// Base profiles, subtracted.
+    pub base: Vec<String>,
+    /// The base came from `-diff_base`: its samples are labelled `pprof::base=true`.
+    pub diff_base: bool,
+    /// Scale the sources to the base's totals first (`-normalize`).
+    pub normalize: bool,
+    /// `-seconds` for remote profiles.
+    pub seconds: Option<i64>,
+    /// `-timeout` for fetching.
+    pub timeout: Option<i64>,
+    /// `-symbolize`.
+    pub symbolize: SymbolizeMode,
+    /// `-add_comment`: appended to the profile's comments.
+    pub comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbolize_modes_combine() {
+        let (m, w) = SymbolizeMode::parse("local:force");
+        assert!(w.is_empty());
+        assert!(m.local && !m.remote && m.force && !m.disabled);
+        let (m, _) = SymbolizeMode::parse("None");
+        assert!(m.disabled);
+        let (m, _) = SymbolizeMode::parse("demangle=full");
+        assert_eq!(m.demangle, Demangle::Full);
+        assert!(m.force);
+        let (_, w) = SymbolizeMode::parse("bogus");
+        assert_eq!(w.len(), 1);
+    }
+}
