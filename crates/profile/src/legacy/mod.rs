@@ -1,10 +1,78 @@
-//! The legacy (non-protobuf) formats `go tool pprof` accepts, mapped to the model as it maps them.
+//! The legacy (non-protobuf) formats `go tool pprof` accepts, mapped to the model as Go 1.19's
+//! vendored pprof (`profile/legacy_profile.go`, `profile/legacy_java_profile.go`) maps them:
+//! the same sample types, periods, location, function and mapping order and ids, addresses moved
+//! back onto call instructions, unsampled heap values, and the fake mapping for addresses no
+//! memory map covers.
+//!
+//! Each format has its module; [`parse_legacy`] tries them in Go's order. A parser that does
+//! not recognize its format passes the input on; any other failure is final, as in Go.
+
+mod builder;
+mod contention;
+mod cpu_binary;
+mod frames;
+mod goroutine;
+mod heap;
+mod java;
+mod memory_map;
+mod text;
+mod thread;
+
+use builder::LegacyProfile;
 
 use crate::{Error, Profile, Result};
 
+/// Why one format's parser gave up on the input.
+#[derive(Debug)]
+pub(crate) enum Reject {
+    /// The input is not in this parser's format: the next parser may try.
+    Unrecognized,
+    /// The input is in this parser's format but cannot be read: parsing stops here.
+    Failed(Error),
+}
+
+impl Reject {
+    /// A final failure with Go's wording.
+    pub(crate) fn malformed(message: impl Into<String>) -> Self {
+        Reject::Failed(Error::Parse(message.into()))
+    }
+}
+
+/// One format's parser.
+type Parser = fn(&[u8]) -> std::result::Result<LegacyProfile, Reject>;
+
+/// The format parsers in the order Go's `parseLegacy` tries them.
+const PARSERS: [Parser; 6] = [
+    cpu_binary::parse,
+    heap::parse,
+    goroutine::parse,
+    thread::parse,
+    contention::parse,
+    java::parse,
+];
+
 /// Parses `data` as any legacy format: heap, contention, thread and Go `debug=1` texts, the legacy
 /// CPU binary format, Java profiles. Called by the top-level parser when protobuf decoding fails.
+///
+/// The profile's `drop_frames` and `keep_frames` are set for its kind (allocator, lock or
+/// profiler frames), as Go's `addLegacyFrameInfo` does.
+///
+/// # Errors
+///
+/// [`Error::Parse`] with Go's message: "unrecognized profile format" when no format matches,
+/// otherwise what is wrong with the input in the format it was recognized as. [`Error::Limit`]
+/// when a memory map line grows past its limit through attribute substitution.
 pub fn parse_legacy(data: &[u8]) -> Result<Profile> {
-    let _ = data;
+    for parser in PARSERS {
+        match parser(data) {
+            Ok(legacy) => {
+                let mut profile = legacy.into_profile();
+                frames::set_legacy_frame_info(&mut profile);
+                return Ok(profile);
+            }
+            Err(Reject::Unrecognized) => continue,
+            Err(Reject::Failed(e)) => return Err(e),
+        }
+    }
     Err(Error::Parse("unrecognized profile format".to_string()))
 }
