@@ -160,10 +160,13 @@ impl ObjectSymbolizer {
     /// The inline chain at `svma`, innermost first (the order of `Location.line`): function
     /// names, files and lines from DWARF, or the function name alone from the symbol table when
     /// DWARF does not cover the address. Empty when neither knows the address.
+    ///
+    /// As GNU addr2line does, the physical (outermost) function takes its name from the symbol
+    /// table when DWARF names it without a linkage name in a language that mangles names (a C++
+    /// function in an anonymous namespace, a Go function), and when DWARF has no name for it.
     pub fn lookup(&self, svma: Svma, mode: Demangle) -> Result<Vec<Frame>> {
-        let mut frames = self.dwarf_frames(svma)?;
-        let need_symbol = frames.last().is_none_or(|f| f.system_name.is_empty());
-        if need_symbol {
+        let (mut frames, outer_is_linkage_name) = self.dwarf_frames(svma)?;
+        if !outer_is_linkage_name {
             if let Some(name) = self.symbols().function_at(svma.0) {
                 match frames.last_mut() {
                     Some(outer) => outer.system_name = name.to_string(),
@@ -184,9 +187,10 @@ impl ObjectSymbolizer {
         Ok(frames)
     }
 
-    fn dwarf_frames(&self, svma: Svma) -> Result<Vec<Frame>> {
+    /// DWARF's frames at `svma`, and whether the outermost one is named by a linkage name.
+    fn dwarf_frames(&self, svma: Svma) -> Result<(Vec<Frame>, bool)> {
         let Some(context) = self.dwarf.get_or_init(|| self.load_dwarf().map(Mutex::new)) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         };
         let context = context
             .lock()
@@ -200,10 +204,11 @@ impl ObjectSymbolizer {
             .skip_all_loads()
             .map_err(dwarf_error)?;
         let mut frames = Vec::new();
+        let mut outer_is_linkage_name = false;
         while let Some(frame) = iter.next().map_err(dwarf_error)? {
-            let system_name = match &frame.function {
-                Some(f) => f.raw_name().map_err(dwarf_error)?.into_owned(),
-                None => String::new(),
+            let (system_name, language) = match &frame.function {
+                Some(f) => (f.raw_name().map_err(dwarf_error)?.into_owned(), f.language),
+                None => (String::new(), None),
             };
             let (file, line) = match &frame.location {
                 Some(l) => (l.file.unwrap_or("").to_string(), l.line.unwrap_or(0)),
@@ -212,6 +217,7 @@ impl ObjectSymbolizer {
             if system_name.is_empty() && file.is_empty() && line == 0 {
                 continue; // Nothing known: addr2line's "??" frame, dropped as Go drops it.
             }
+            outer_is_linkage_name = is_linkage_name(&system_name, language);
             frames.push(Frame {
                 function: String::new(),
                 system_name,
@@ -219,7 +225,7 @@ impl ObjectSymbolizer {
                 line,
             });
         }
-        Ok(frames)
+        Ok((frames, outer_is_linkage_name))
     }
 
     /// The DWARF context, or `None` when the object has no (readable) DWARF.
@@ -253,6 +259,31 @@ impl ObjectSymbolizer {
             }
         })
     }
+}
+
+/// Whether a DWARF function name is the symbol's own name, as binutils decides it: a mangled
+/// name, or any name in a language whose symbols are not mangled.
+fn is_linkage_name(name: &str, language: Option<gimli::DwLang>) -> bool {
+    use gimli::constants as c;
+    const UNMANGLED: [gimli::DwLang; 13] = [
+        c::DW_LANG_C89,
+        c::DW_LANG_C,
+        c::DW_LANG_Ada83,
+        c::DW_LANG_Cobol74,
+        c::DW_LANG_Cobol85,
+        c::DW_LANG_Fortran77,
+        c::DW_LANG_Pascal83,
+        c::DW_LANG_C99,
+        c::DW_LANG_Ada95,
+        c::DW_LANG_PLI,
+        c::DW_LANG_UPC,
+        c::DW_LANG_C11,
+        c::DW_LANG_Mips_Assembler,
+    ];
+    !name.is_empty()
+        && (name.starts_with("_Z")
+            || name.starts_with("_R")
+            || language.is_some_and(|l| UNMANGLED.contains(&l)))
 }
 
 fn parse<'d>(name: &str, data: &'d [u8]) -> Result<object::File<'d>> {
