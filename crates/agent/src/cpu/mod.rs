@@ -1,0 +1,266 @@
+//! CPU profiling: per-thread CPU-time timers deliver `SIGPROF`; the handler captures the
+//! stack into a preallocated lock-free buffer; a profiler thread arms timers for new threads
+//! and aggregates the records; [`CpuProfile::to_profile`] builds Go's CPU profile.
+//!
+//! ```no_run
+//! let guard = ferroprof::cpu::start(&ferroprof::CpuConfig::default())?;
+//! // ... work ...
+//! let profile = guard.stop()?.to_profile();
+//! assert_eq!(profile.period, 10_000_000);
+//! # Ok::<(), ferroprof::Error>(())
+//! ```
+//!
+//! # Design constraints
+//! - One profile at a time per process: a second [`start`] fails with
+//!   [`Error::CpuProfilingInUse`], whose text is Go's.
+//! - Threads created during the profile are found by scanning `/proc/self/task` every
+//!   [`SCAN_INTERVAL`]; a thread's first up-to-50 ms of CPU time can go unsampled.
+//! - Stops in order: timers deleted, a grace period for queued signals, the sampler
+//!   retracted (waiting for handlers in flight), then the previous handler restored.
+//! - Interrupted system calls restart (`SA_RESTART`); calls that Linux never restarts
+//!   (`nanosleep`-style sleeps resume themselves in std; `epoll_wait`, `poll`, `select` with
+//!   a timeout and `sigtimedwait`) may return `EINTR`, as under Go's profiler.
+
+mod buffer;
+mod signal;
+mod timers;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use ferroprof_profile::Profile;
+
+pub use buffer::MAX_DEPTH;
+
+use crate::error::{Error, Result};
+use signal::Sampler;
+
+/// How often the profiler thread looks for new threads and drains the buffer.
+pub const SCAN_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Records buffered between drains. At 100 Hz a drain every 50 ms sees 5 records per busy
+/// thread, so 2048 slots absorb ~400 busy threads (Go's profBuf is 1 MiB, about the same).
+const BUFFER_RECORDS: usize = 2048;
+
+/// CPU profiling settings.
+#[derive(Clone, Debug)]
+pub struct CpuConfig {
+    /// Samples per second of CPU time per thread (Go: 100).
+    pub frequency_hz: u32,
+    /// The longest `?seconds=` accepted by the endpoint; longer requests get 400.
+    pub max_seconds: u64,
+    /// Frames kept per sample, at most [`MAX_DEPTH`] (Go keeps 64).
+    pub max_depth: usize,
+}
+
+impl Default for CpuConfig {
+    fn default() -> Self {
+        CpuConfig {
+            frequency_hz: 100,
+            max_seconds: 60,
+            max_depth: 64,
+        }
+    }
+}
+
+static RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// A stack with its label word: the aggregation key.
+pub(crate) type StackKey = (Vec<u64>, usize);
+
+/// A finished CPU profile: aggregated stacks and what the profiler counted.
+#[derive(Clone, Debug)]
+pub struct CpuProfile {
+    /// Samples per stack (lookup addresses, leaf first) and label word.
+    pub(crate) stacks: HashMap<StackKey, u64>,
+    /// The sampling rate used.
+    pub frequency_hz: u32,
+    /// When profiling started.
+    pub start: SystemTime,
+    /// How long it ran.
+    pub duration: Duration,
+    /// Samples dropped because the buffer was full or all capture buffers were busy.
+    pub lost: u64,
+    /// SIGPROF signals from other sources (e.g. `kill -PROF`), ignored.
+    pub foreign_signals: u64,
+    /// Another library replaced our signal handler during the profile.
+    pub handler_replaced: bool,
+}
+
+impl CpuProfile {
+    /// The number of samples taken.
+    pub fn sample_count(&self) -> u64 {
+        self.stacks.values().sum()
+    }
+
+    /// Go's CPU profile: `samples/count` and `cpu/nanoseconds`, period `1e9/hz` ns of
+    /// `cpu/nanoseconds`, time and duration, labels, symbolized locations with mappings.
+    pub fn to_profile(&self) -> Profile {
+        crate::export::cpu_profile(self)
+    }
+}
+
+/// A running CPU profile; stops on [`CpuProfilerGuard::stop`] or on drop.
+#[derive(Debug)]
+pub struct CpuProfilerGuard {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<CpuProfile>>>,
+}
+
+/// Starts profiling every thread of the process.
+pub fn start(config: &CpuConfig) -> Result<CpuProfilerGuard> {
+    if RUNNING
+        .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        return Err(Error::CpuProfilingInUse);
+    }
+    start_running(config).inspect_err(|_| RUNNING.store(false, Ordering::SeqCst))
+}
+
+fn start_running(config: &CpuConfig) -> Result<CpuProfilerGuard> {
+    let hz = config.frequency_hz.clamp(1, 1_000_000);
+    let period_nanos = 1_000_000_000 / u64::from(hz);
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let sampler = Box::new(Sampler {
+        buffer: buffer::RecordBuffer::new(BUFFER_RECORDS),
+        unwinder: crate::unwind::Unwinder::new((2 * cpus).max(4)),
+        depth: config.max_depth.clamp(1, MAX_DEPTH),
+        cookie: &RUNNING as *const AtomicBool as usize,
+        busy: Default::default(),
+    });
+    let cookie = sampler.cookie;
+    let installed = crate::signals::install(libc::SIGPROF, signal::on_sigprof)?;
+    signal::publish(sampler);
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("ferroprof-cpu".into())
+        .spawn(move || {
+            let mut timers = timers::ThreadTimers::new(period_nanos, cookie);
+            let first = timers.sync(current_tid());
+            let _ = started_tx.send(first.map_err(|e| e.to_string()));
+            run(hz, period_nanos, timers, &stop2, installed)
+        });
+    let thread = match spawned {
+        Ok(t) => t,
+        Err(e) => {
+            signal::retract();
+            return Err(Error::Sys {
+                call: "thread spawn",
+                source: e,
+            });
+        }
+    };
+    // Wait until every existing thread has a timer, so a profile covers its whole duration.
+    if let Ok(Err(msg)) = started_rx.recv() {
+        stop.store(true, Ordering::SeqCst);
+        let _ = thread.join();
+        return Err(Error::Sys {
+            call: "arming timers",
+            source: std::io::Error::other(msg),
+        });
+    }
+    Ok(CpuProfilerGuard {
+        stop,
+        thread: Some(thread),
+    })
+}
+
+fn current_tid() -> libc::pid_t {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() }
+}
+
+/// The profiler thread: arm timers for new threads, drain, and on stop tear down in order.
+fn run(
+    hz: u32,
+    period_nanos: u64,
+    mut timers: timers::ThreadTimers,
+    stop: &AtomicBool,
+    installed: crate::signals::Installed,
+) -> Result<CpuProfile> {
+    let start = SystemTime::now();
+    let started = Instant::now();
+    let me = current_tid();
+    let mut stacks = HashMap::new();
+    let foreign_before = signal::FOREIGN.load(Ordering::Relaxed);
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(SCAN_INTERVAL);
+        let _ = timers.sync(me);
+        signal::with_published(|s| drain(s, &mut stacks));
+    }
+    let duration = started.elapsed();
+    timers.delete_all();
+    // Signals already queued for deleted timers arrive within a period; wait two.
+    std::thread::sleep(Duration::from_nanos(2 * period_nanos).max(Duration::from_millis(20)));
+    let sampler = signal::retract();
+    let mut lost = 0;
+    if let Some(s) = &sampler {
+        drain(s, &mut stacks);
+        lost = (s.buffer.dropped.load(Ordering::Relaxed) + s.busy.load(Ordering::Relaxed)) as u64;
+    }
+    let handler_replaced = !crate::signals::is_installed(libc::SIGPROF, signal::on_sigprof);
+    if !handler_replaced {
+        installed.restore();
+    }
+    RUNNING.store(false, Ordering::SeqCst);
+    Ok(CpuProfile {
+        stacks,
+        frequency_hz: hz,
+        start,
+        duration,
+        lost,
+        foreign_signals: (signal::FOREIGN.load(Ordering::Relaxed) - foreign_before) as u64,
+        handler_replaced,
+    })
+}
+
+fn drain(sampler: &Sampler, stacks: &mut HashMap<StackKey, u64>) {
+    sampler.buffer.drain(|r| {
+        *stacks
+            .entry((r.frames[..r.depth].to_vec(), r.labels))
+            .or_insert(0) += 1;
+    });
+}
+
+impl CpuProfilerGuard {
+    /// Stops profiling and returns the profile.
+    pub fn stop(mut self) -> Result<CpuProfile> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<CpuProfile> {
+        self.stop.store(true, Ordering::SeqCst);
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| {
+                Err(Error::Sys {
+                    call: "profiler thread",
+                    source: std::io::Error::other("panicked"),
+                })
+            }),
+            None => Err(Error::Sys {
+                call: "stop",
+                source: std::io::Error::other("already stopped"),
+            }),
+        }
+    }
+}
+
+impl Drop for CpuProfilerGuard {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.finish();
+        }
+    }
+}
+
+/// In a forked child: no timers or profiler thread exist; allow a new profile to start.
+pub(crate) fn reset_after_fork() {
+    signal::forget();
+    RUNNING.store(false, Ordering::SeqCst);
+}

@@ -1,0 +1,91 @@
+//! In-process symbolization through ferroprof-symbolize, with one cache per binary kept for the
+//! life of the process (DWARF is parsed lazily and only once per object; A11).
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ferroprof_symbolize::{Avma, Demangle, Frame, FrameAddress, MapsEntry, ProcessSymbolizer};
+
+struct Cached {
+    maps: String,
+    process: Arc<ProcessSymbolizer>,
+}
+
+fn cache() -> &'static Mutex<Option<Cached>> {
+    static CACHE: OnceLock<Mutex<Option<Cached>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(None))
+}
+
+/// The executable lines of `/proc/self/maps`, which decide whether the cache is current.
+fn executable_maps() -> String {
+    let text = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    text.lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.as_bytes().get(2) == Some(&b'x'))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A symbolizer for this process: the cached one while the executable mappings are unchanged
+/// (keeping every object's parsed DWARF), a new one after a library was loaded or unloaded.
+pub(crate) fn process() -> Arc<ProcessSymbolizer> {
+    let maps = executable_maps();
+    let mut guard = cache().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = guard.as_ref().filter(|c| c.maps == maps) {
+        return c.process.clone();
+    }
+    let process = Arc::new(
+        ProcessSymbolizer::from_maps(&maps)
+            .unwrap_or_else(|_| ProcessSymbolizer::from_maps("").expect("empty maps parse")),
+    );
+    *guard = Some(Cached {
+        maps,
+        process: process.clone(),
+    });
+    process
+}
+
+/// The inline chain at a lookup address, innermost first; empty when unknown.
+pub(crate) fn frames(process: &ProcessSymbolizer, addr: u64) -> Vec<Frame> {
+    process
+        .symbolize(
+            FrameAddress::InstructionPointer(Avma(addr)),
+            Demangle::Default,
+        )
+        .unwrap_or_default()
+}
+
+/// The executable mappings of this process, in address order.
+pub(crate) fn executable_entries(process: &ProcessSymbolizer) -> Vec<MapsEntry> {
+    process
+        .entries()
+        .iter()
+        .filter(|e| e.executable)
+        .cloned()
+        .collect()
+}
+
+/// The build id of the object mapped from `path`, or empty.
+pub(crate) fn build_id(process: &ProcessSymbolizer, path: &str) -> String {
+    process
+        .object(path)
+        .and_then(|o| o.build_id().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The offset of `addr` from the start of its dynamic symbol (Go's `func+0xoff`), when the
+/// loader knows the symbol; 0 otherwise (symbols outside the dynamic table have no entry
+/// address in the symbolizer's answer).
+pub(crate) fn entry_offset(addr: u64) -> u64 {
+    // SAFETY: a zeroed Dl_info is a valid out-parameter; dladdr only reads loader state.
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a valid out-pointer; `addr` is only compared, never dereferenced.
+    let found = unsafe { libc::dladdr(addr as *const libc::c_void, &mut info) } != 0;
+    if found && !info.dli_saddr.is_null() {
+        addr.saturating_sub(info.dli_saddr as u64)
+    } else {
+        0
+    }
+}

@@ -1,0 +1,176 @@
+//! Stack capture for signal handlers: framehop's DWARF CFI unwinder over unwind tables copied
+//! before profiling starts, reading a copy of the interrupted stack.
+//!
+//! # Design constraints
+//! - [`Unwinder::capture`] runs in a signal handler: no allocation (framehop's
+//!   `MustNotAllocateDuringUnwind` policy with caches built beforehand), no lock (scratch
+//!   buffers are claimed with one compare-and-swap; when all are busy the capture is dropped and
+//!   counted by the caller), one system call (the stack copy, see [`stack`]).
+//! - Every stack word is read from the copy, so frames are implicitly checked against the
+//!   stack's bounds; depth is capped by the caller's buffer.
+//! - Code built without frame pointers unwinds through `.eh_frame`; addresses outside every
+//!   module fall back to framehop's frame-pointer rule, still reading only the copy.
+
+mod modules;
+mod stack;
+
+#[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+mod arch;
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use framehop::Unwinder as _;
+
+use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
+
+/// Working memory for one capture at a time.
+struct Scratch {
+    busy: AtomicBool,
+    stack: UnsafeCell<Box<[u8]>>,
+    cache: UnsafeCell<ArchCache>,
+}
+
+/// An unwinder for this process, built from the objects loaded when it was created.
+pub(crate) struct Unwinder {
+    inner: ArchUnwinder,
+    scratch: Box<[Scratch]>,
+}
+
+// SAFETY: the `UnsafeCell`s in `scratch` are only accessed by the thread that won the
+// `busy` compare-and-swap for that slot, until it releases it.
+unsafe impl Sync for Unwinder {}
+// SAFETY: the framehop unwinder owns its data (`Vec<u8>` sections); the scratch slots are
+// plain owned memory.
+unsafe impl Send for Unwinder {}
+
+/// Why a capture produced nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CaptureError {
+    /// Every scratch buffer was in use by a concurrent capture.
+    Busy,
+}
+
+impl Unwinder {
+    /// Builds the unwinder with `concurrency` scratch buffers (captures that may run at once).
+    /// This allocates: call it before signals can arrive.
+    pub(crate) fn new(concurrency: usize) -> Unwinder {
+        let mut inner = ArchUnwinder::new();
+        for m in modules::loaded_modules() {
+            inner.add_module(m.into_framehop());
+        }
+        let scratch = (0..concurrency.max(1))
+            .map(|_| Scratch {
+                busy: AtomicBool::new(false),
+                stack: UnsafeCell::new(vec![0u8; stack::STACK_COPY_BYTES].into_boxed_slice()),
+                cache: UnsafeCell::new(ArchCache::new_in()),
+            })
+            .collect();
+        Unwinder { inner, scratch }
+    }
+
+    /// Writes the interrupted thread's stack into `out`, leaf first, as lookup addresses (the
+    /// leaf's program counter, then each return address − 1). Returns the number of frames.
+    /// Async-signal-safe.
+    ///
+    /// # Safety
+    /// `ucontext` must be the context the kernel passed to the running `SA_SIGINFO` handler.
+    pub(crate) unsafe fn capture(
+        &self,
+        ucontext: *const libc::c_void,
+        out: &mut [u64],
+    ) -> Result<usize, CaptureError> {
+        let slot = self
+            .scratch
+            .iter()
+            .find(|s| {
+                s.busy
+                    .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            })
+            .ok_or(CaptureError::Busy)?;
+        // SAFETY: the caller passes the handler's context.
+        let (pc, sp, regs) = unsafe { regs_from_ucontext(ucontext) };
+        // SAFETY: this thread owns `slot` until `busy` is released below.
+        let (stack, cache) = unsafe { (&mut *slot.stack.get(), &mut *slot.cache.get()) };
+        let copied = stack::copy_stack(sp, stack);
+        let n = self.walk(pc, sp, regs, &stack[..copied], cache, out);
+        slot.busy.store(false, Ordering::Release);
+        Ok(n)
+    }
+
+    fn walk(
+        &self,
+        pc: u64,
+        sp: u64,
+        regs: arch::ArchRegs,
+        stack: &[u8],
+        cache: &mut ArchCache,
+        out: &mut [u64],
+    ) -> usize {
+        let mut read_stack = |addr: u64| -> Result<u64, ()> {
+            let off = addr.checked_sub(sp).ok_or(())? as usize;
+            let word = stack.get(off..off.checked_add(8).ok_or(())?).ok_or(())?;
+            Ok(u64::from_ne_bytes(word.try_into().map_err(|_| ())?))
+        };
+        let mut frames = self.inner.iter_frames(pc, regs, cache, &mut read_stack);
+        let mut n = 0;
+        while n < out.len() {
+            match frames.next() {
+                Ok(Some(frame)) => {
+                    out[n] = frame.address_for_lookup();
+                    n += 1;
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Captures the stack of the calling thread through a real signal.
+    #[test]
+    fn captures_through_a_signal_and_reaches_the_caller() {
+        use std::sync::atomic::AtomicPtr;
+        static UNWINDER: AtomicPtr<Unwinder> = AtomicPtr::new(std::ptr::null_mut());
+        static mut FRAMES: [u64; 64] = [0; 64];
+        static DEPTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        extern "C" fn on_signal(_: libc::c_int, _: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+            let u = UNWINDER.load(Ordering::SeqCst);
+            // SAFETY: the test publishes the unwinder before raising the signal; FRAMES is only
+            // written here, on the test's own thread, and read after `raise` returns.
+            let n = unsafe { (*u).capture(uc, &mut *std::ptr::addr_of_mut!(FRAMES)) };
+            DEPTH.store(n.unwrap_or(0), Ordering::SeqCst);
+        }
+        let unwinder = Box::into_raw(Box::new(Unwinder::new(1)));
+        UNWINDER.store(unwinder, Ordering::SeqCst);
+        // SAFETY: installs a handler for SIGUSR2, used by this test only, then raises it on
+        // this thread and restores the default.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as usize;
+            sa.sa_flags = libc::SA_SIGINFO;
+            libc::sigaction(libc::SIGUSR2, &sa, std::ptr::null_mut());
+            libc::raise(libc::SIGUSR2);
+            libc::signal(libc::SIGUSR2, libc::SIG_DFL);
+            drop(Box::from_raw(unwinder));
+        }
+        let depth = DEPTH.load(Ordering::SeqCst);
+        assert!(depth >= 3, "only {depth} frames");
+        // The test function itself must appear among the callers: code built without frame
+        // pointers is unwound through .eh_frame.
+        let me = captures_through_a_signal_and_reaches_the_caller as usize as u64;
+        // SAFETY: the handler has returned; nothing else writes FRAMES.
+        let frames = unsafe { &*std::ptr::addr_of!(FRAMES) };
+        assert!(
+            frames[..depth].iter().any(|&a| a > me && a < me + 4096),
+            "caller {me:#x} not in {:#x?}",
+            &frames[..depth]
+        );
+    }
+}
