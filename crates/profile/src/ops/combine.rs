@@ -1,9 +1,12 @@
 //! What `go tool pprof` does to fetched profiles before any report: unit reconciliation
 //! (`measurement.ScaleProfiles`), merging (`combineProfiles`), the `-base`/`-diff_base`
-//! subtraction with `-normalize` (`fetchProfiles`), and `unsourceMappings`.
+//! subtraction with `-normalize` (`fetchProfiles`), the fake mapping of `locateBinaries`, and
+//! `unsourceMappings`.
 
 use crate::error::{Error, Result};
-use crate::model::{Profile, ValueType};
+use std::num::NonZeroU64;
+
+use crate::model::{Mapping, MappingId, Profile, ValueType};
 
 use super::labels::{set_label, DIFF_BASE_KEY, DIFF_BASE_VALUE};
 use super::merge::merge;
@@ -113,6 +116,20 @@ pub fn subtract_base(
     }
     scale(&mut base, -1.0);
     combine_profiles(&mut [source, base])
+}
+
+/// The end of `locateBinaries`, done to each fetched profile: a profile without mappings gets
+/// one empty mapping (id 1) that every location then belongs to, so that symbolization can try
+/// the main binary.
+pub fn add_fake_mapping(profile: &mut Profile) {
+    if !profile.mapping.is_empty() {
+        return;
+    }
+    let id = MappingId(NonZeroU64::MIN);
+    profile.mapping.push(Mapping::new(id));
+    for loc in &mut profile.location {
+        loc.mapping_id = Some(id);
+    }
 }
 
 /// `unsourceMappings`: clears the file name of mappings without a build id whose file name is an

@@ -6,6 +6,7 @@
 //!
 //! | step (Go) | function | when the driver calls it |
 //! |---|---|---|
+//! | end of `locateBinaries` | [`add_fake_mapping`] | on each fetched profile, before combining (and before symbolization) |
 //! | `combineProfiles` (`ScaleProfiles` + `Merge`) | [`combine_profiles`], [`scale_profiles`], [`merge`] | after fetching the sources (even one source, in Go 1.19), and again for the bases |
 //! | `fetchProfiles` base handling | [`subtract_base`] ([`BaseKind`]): [`set_label`] `pprof::base`, [`normalize`], [`scale`] by −1, combine | with `-base`/`-diff_base` (and `-normalize`) |
 //! | `RemoveUninteresting` | [`remove_uninteresting`] (uses [`prune`]) | after symbolization, unless `-all_frames`; Go ignores its error |
@@ -41,7 +42,9 @@ pub mod units;
 pub use aggregate::{
     aggregate, aggregate_granularity, has_file_lines, has_functions, Aggregation, Granularity,
 };
-pub use combine::{combine_profiles, scale_profiles, subtract_base, unsource_mappings, BaseKind};
+pub use combine::{
+    add_fake_mapping, combine_profiles, scale_profiles, subtract_base, unsource_mappings, BaseKind,
+};
 pub use filter::{
     filter_samples_by_name, filter_samples_by_tag, filter_tags_by_name, show_from, NameMatches,
 };
