@@ -1,13 +1,13 @@
 //! Merging, compaction, scaling and base subtraction.
 
-mod support;
+mod ops_support;
 
 use ferroprof_profile::ops::{
     check_compatible, combine_profiles, compact, merge, normalize, scale, scale_n, subtract_base,
     BaseKind, DIFF_BASE_KEY,
 };
 use ferroprof_profile::{Error, LocationId, Mapping, MappingId, Profile, Sample, ValueType};
-use support::{profile, total, view, with_labels};
+use ops_support::{profile, total, view, with_labels};
 
 fn sample_profile() -> Profile {
     profile(&[
@@ -51,7 +51,7 @@ fn merge_is_associative() {
 fn ids_are_renumbered_in_first_use_order() {
     let mut p = sample_profile();
     // Unused location and function, and shuffled ids.
-    support::location_for(&mut p, "unused");
+    ops_support::location_for(&mut p, "unused");
     p.location.reverse();
     let m = compact(&p);
     let ids: Vec<u64> = m.location.iter().map(|l| l.id.get()).collect();

@@ -70,6 +70,7 @@ pub fn scale_profiles(profiles: &mut [Profile]) -> Result<()> {
 }
 
 /// The finest of a set of compatible value types (`CommonValueType`); `None` for fewer than two.
+/// The error shows the types as Go's `%v` does, string-table indices (0 there) included.
 fn common_value_type(types: &[&ValueType]) -> std::result::Result<Option<ValueType>, String> {
     let Some((&first, rest)) = types.split_first().filter(|_| types.len() > 1) else {
         return Ok(None);
@@ -80,7 +81,7 @@ fn common_value_type(types: &[&ValueType]) -> std::result::Result<Option<ValueTy
             == t.r#type.strip_suffix('s').unwrap_or(&t.r#type);
         if !same_kind || !units::same_unit_family(&finest.unit, &t.unit) {
             return Err(format!(
-                "incompatible types: {{{} {}}} {{{} {}}}",
+                "incompatible types: {{{} {} 0 0}} {{{} {} 0 0}}",
                 finest.r#type, finest.unit, t.r#type, t.unit
             ));
         }
