@@ -4,14 +4,14 @@
 //! filtering, with no granularity applied (raw forces `addresses` with inlined frames), so the
 //! output compares the operations' samples, ids and orders byte for byte.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ferroprof_profile::ops::{
-    add_fake_mapping, combine_profiles, num_label_units, remove_uninteresting, subtract_base,
-    unsource_mappings, BaseKind, FilterOptions, Filters,
+    add_fake_mapping, add_label_nodes, combine_profiles, num_label_units, remove_uninteresting,
+    subtract_base, unsource_mappings, BaseKind, FilterOptions, Filters,
 };
-use ferroprof_profile::{parse, write_raw, Limits, Profile};
+use ferroprof_profile::{parse, proto, write_raw, Limits, Profile};
 use ferroprof_testsupport::{fixture, fixtures_dir};
 
 /// One `go tool pprof -raw` invocation, described by its parts.
@@ -22,11 +22,39 @@ struct Case {
     diff_base: bool,
     normalize: bool,
     filters: FilterOptions,
+    /// `-tagroot` and `-tagleaf` label keys, comma-separated.
+    tagroot: &'static str,
+    tagleaf: &'static str,
+    /// When set, the sources are rewritten with these drop_frames and keep_frames first.
+    frames: Option<(&'static str, &'static str)>,
 }
 
 impl Case {
-    fn go_args(&self) -> Vec<String> {
+    /// The source files as given to both sides: the fixtures, or rewritten copies in `tmp`.
+    fn source_paths(&self, tmp: &Path) -> Vec<PathBuf> {
+        let Some((drop, keep)) = self.frames else {
+            return self.sources.iter().map(|s| fixture(s)).collect();
+        };
+        let mut paths = Vec::new();
+        for (i, src) in self.sources.iter().enumerate() {
+            let mut p = load(&fixture(src));
+            p.drop_frames = drop.to_string();
+            p.keep_frames = keep.to_string();
+            let path = tmp.join(format!("frames{i}.pb.gz"));
+            let mut file = std::fs::File::create(&path).expect("temp file");
+            proto::encode(&p, &mut file).expect("profile encodes");
+            paths.push(path);
+        }
+        paths
+    }
+
+    fn go_args(&self, sources: &[PathBuf]) -> Vec<String> {
         let mut args = vec!["tool".to_string(), "pprof".to_string(), "-raw".to_string()];
+        for (name, keys) in [("tagroot", self.tagroot), ("tagleaf", self.tagleaf)] {
+            if !keys.is_empty() {
+                args.push(format!("-{name}={keys}"));
+            }
+        }
         let f = &self.filters;
         for (name, value) in [
             ("focus", &f.focus),
@@ -53,29 +81,34 @@ impl Case {
             "-base"
         };
         args.extend(self.bases.iter().map(|b| format!("{base_flag}={b}")));
-        args.extend(self.sources.iter().map(|s| s.to_string()));
+        args.extend(sources.iter().map(|s| s.display().to_string()));
         args
     }
 
     fn describe(&self) -> String {
-        self.go_args()[2..].join(" ")
+        let frames = self
+            .frames
+            .map(|(d, k)| format!(" (drop_frames={d:?} keep_frames={k:?})"));
+        let sources: Vec<PathBuf> = self.sources.iter().map(PathBuf::from).collect();
+        self.go_args(&sources)[2..].join(" ") + &frames.unwrap_or_default()
     }
 }
 
-fn load(rel: &str) -> Profile {
-    let data = std::fs::read(fixture(rel)).expect("fixture readable");
-    let mut p = parse(&data, &Limits::default()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+fn load(path: &Path) -> Profile {
+    let data = std::fs::read(path).expect("fixture readable");
+    let mut p =
+        parse(&data, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     add_fake_mapping(&mut p);
     p
 }
 
 /// What `go tool pprof -raw` does with the case, with ferroprof's operations: standard output
 /// and the lines Go prints on standard error.
-fn ferroprof_raw(case: &Case) -> (String, String) {
-    let mut sources: Vec<Profile> = case.sources.iter().map(|s| load(s)).collect();
+fn ferroprof_raw(case: &Case, sources: &[PathBuf]) -> (String, String) {
+    let mut sources: Vec<Profile> = sources.iter().map(|s| load(s)).collect();
     let mut p = combine_profiles(&mut sources).expect("sources combine");
     if !case.bases.is_empty() {
-        let mut bases: Vec<Profile> = case.bases.iter().map(|s| load(s)).collect();
+        let mut bases: Vec<Profile> = case.bases.iter().map(|s| load(&fixture(s))).collect();
         let base = combine_profiles(&mut bases).expect("bases combine");
         let kind = if case.diff_base {
             BaseKind::DiffBase
@@ -89,6 +122,22 @@ fn ferroprof_raw(case: &Case) -> (String, String) {
     unsource_mappings(&mut p);
     let units = num_label_units(&p);
     let mut messages = units.warnings();
+    let keys = |list: &str| {
+        list.split(',')
+            .filter(|k| !k.is_empty())
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let (root_keys, leaf_keys) = (keys(case.tagroot), keys(case.tagleaf));
+    let (root, leaf) = add_label_nodes(&mut p, &root_keys, &leaf_keys, "minimum");
+    for (set, matched, option) in [
+        (case.tagroot, root, "TagRoot"),
+        (case.tagleaf, leaf, "TagLeaf"),
+    ] {
+        if !set.is_empty() && !matched {
+            messages.push(format!("{option} expression matched no samples"));
+        }
+    }
     let filters = Filters::compile(&case.filters, &units).expect("filters compile");
     messages.extend(filters.notices(&case.filters));
     messages.extend(filters.apply(&mut p));
@@ -98,9 +147,9 @@ fn ferroprof_raw(case: &Case) -> (String, String) {
     (String::from_utf8(out).expect("utf-8"), stderr)
 }
 
-fn go_raw(case: &Case, home: &Path) -> (String, String) {
+fn go_raw(case: &Case, sources: &[PathBuf], home: &Path) -> (String, String) {
     let out = Command::new("go")
-        .args(case.go_args())
+        .args(case.go_args(sources))
         .current_dir(fixtures_dir())
         .env("TZ", "UTC")
         .env("HOME", home)
@@ -307,6 +356,102 @@ fn cases() -> Vec<Case> {
             normalize: true,
             ..Case::default()
         },
+        Case {
+            sources: &["google-pprof/profile/testdata/cppbench.cpu"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/gobench.cpu"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/java.cpu"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/cppbench.heap"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/java.heap"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/cppbench.contention"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/java.contention"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/cppbench.thread"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/go.godoc.thread"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/internal/driver/testdata/cppbench.small.contention"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/internal/driver/testdata/go.nomappings.crash"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["google-pprof/profile/testdata/java.cpu"],
+            filters: filters(|f| f.focus = "java".into()),
+            ..Case::default()
+        },
+        Case {
+            sources: &[
+                "google-pprof/profile/testdata/java.heap",
+                "google-pprof/profile/testdata/java.heap",
+            ],
+            filters: filters(|f| f.hide = "java".into()),
+            ..Case::default()
+        },
+        Case {
+            sources: &["go119/heap.debug1.txt"],
+            bases: &["go119/heap.pb.gz"],
+            diff_base: true,
+            ..Case::default()
+        },
+        Case {
+            sources: cpu,
+            tagroot: "stage,tenant",
+            tagleaf: "bytes",
+            ..Case::default()
+        },
+        Case {
+            sources: heap,
+            tagleaf: "bytes",
+            filters: filters(|f| f.focus = "MB|kB".into()),
+            ..Case::default()
+        },
+        Case {
+            sources: cpu,
+            frames: Some(("runtime\\..*|sort\\..*", "sort\\.Sort")),
+            ..Case::default()
+        },
+        Case {
+            sources: heap,
+            frames: Some(("main\\..*", "")),
+            ..Case::default()
+        },
+        Case {
+            sources: cpu,
+            frames: Some(("(", "")),
+            ..Case::default()
+        },
+        Case {
+            sources: &["go119/goroutine.pb.gz"],
+            frames: Some(("runtime\\.gopark|main\\.main", "")),
+            filters: filters(|f| f.hide = "chan".into()),
+            ..Case::default()
+        },
     ]
 }
 
@@ -319,7 +464,9 @@ fn raw_output_matches_go_tool_pprof() {
     let mut failures = Vec::new();
     let all = cases();
     for case in &all {
-        let ((want, want_err), (got, got_err)) = (go_raw(case, home.path()), ferroprof_raw(case));
+        let sources = case.source_paths(home.path());
+        let (want, want_err) = go_raw(case, &sources, home.path());
+        let (got, got_err) = ferroprof_raw(case, &sources);
         // Only the lines the operations produce; Go also reports on symbolization.
         let want_err: String = want_err
             .lines()
