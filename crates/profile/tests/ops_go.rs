@@ -452,6 +452,27 @@ fn cases() -> Vec<Case> {
             filters: filters(|f| f.hide = "chan".into()),
             ..Case::default()
         },
+        Case {
+            sources: &["go119/cpu.pb.gz", "pprof-rs/cpu.pb"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["go119/cpu.pb.gz", "google-pprof/profile/testdata/java.cpu"],
+            ..Case::default()
+        },
+        Case {
+            sources: &["go119/block.pb.gz", "go119/mutex.pb.gz"],
+            ..Case::default()
+        },
+        Case {
+            sources: &[
+                "go119/cpu.pb.gz",
+                "google-pprof/profile/testdata/gobench.cpu",
+                "google-pprof/profile/testdata/go.crc32.cpu",
+            ],
+            filters: filters(|f| f.focus = "crc32|sort".into()),
+            ..Case::default()
+        },
     ]
 }
 
