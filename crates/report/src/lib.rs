@@ -1,21 +1,73 @@
 //! Call graphs and report writers (top, traces, tree, peek, tags, raw, list, dot, callgrind, flame).
 //!
+//! ```
+//! use ferroprof_profile::{Profile, ValueType};
+//! use ferroprof_report::{generate, ReportOptions};
+//! let mut p = Profile::default();
+//! p.sample_type.push(ValueType::new("samples", "count"));
+//! let opts = ReportOptions::for_sample_index(&p, 0);
+//! let mut out = Vec::new();
+//! generate(&p, &opts, &mut out).unwrap();
+//! assert!(String::from_utf8(out).unwrap().starts_with("Type: samples\n"));
+//! ```
+//!
 //! # Design constraints
 //! - Output is `go tool pprof`'s (Go 1.19.8) byte for byte; its formatting rules live in
 //!   [`measurement`].
-//! - Writers take `&mut dyn Write`; source files arrive through a trait, never `std::fs`.
+//! - Writers take `&mut dyn Write`; source files arrive through [`SourceReader`], never
+//!   `std::fs`.
 //! - Nothing recurses on input depth: million-frame stacks and deep recursion are walked with
 //!   loops.
 #![deny(missing_docs)]
 
+mod comments;
+mod dot;
 mod error;
+pub mod graph;
+mod legend;
 pub mod measurement;
 pub mod options;
 mod paths;
 mod report;
+mod tags;
+mod text;
+mod traces;
+mod tree;
+
+use std::io::Write;
+
+use ferroprof_profile::Profile;
 
 pub use error::{Error, Result};
+pub use legend::report_labels;
 pub use options::{Granularity, OutputFormat, ReportOptions, SortOrder};
 pub use report::{
     compute_total, format_time_utc, is_diff_base_sample, num_label_units, Report, DIFF_BASE_LABEL,
 };
+
+/// Writes the report `opts.output_format` names for `profile` (already filtered and aggregated
+/// by the driver) to `out`.
+pub fn generate(profile: &Profile, opts: &ReportOptions, out: &mut dyn Write) -> Result<()> {
+    let mut rpt = Report::new(profile, opts);
+    match opts.output_format {
+        OutputFormat::Text => text::write_text(&mut rpt, out),
+        OutputFormat::Tree => tree::write_tree(&mut rpt, out),
+        OutputFormat::Peek => {
+            if opts.symbol.is_none() {
+                return Err(Error::MissingSymbol("peek"));
+            }
+            tree::write_tree(&mut rpt, out)
+        }
+        OutputFormat::Dot => dot::write_dot(&mut rpt, out),
+        OutputFormat::Callgrind => Err(Error::Unsupported("callgrind")),
+        OutputFormat::List => Err(Error::Unsupported("list")),
+        OutputFormat::Dis => Err(Error::Unsupported("disasm")),
+        OutputFormat::WebList => Err(Error::Unsupported("weblist")),
+        OutputFormat::Traces => traces::write_traces(&rpt, out),
+        OutputFormat::Tags => tags::write_tags(&rpt, out),
+        OutputFormat::Raw => Err(Error::Unsupported("raw")),
+        OutputFormat::Comments => comments::write_comments(&rpt, out),
+        OutputFormat::Proto => Err(Error::Unsupported("proto")),
+        OutputFormat::TopProto => Err(Error::Unsupported("topproto")),
+    }
+}

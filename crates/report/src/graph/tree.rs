@@ -1,0 +1,149 @@
+//! The context-sensitive call tree (`-call_tree`): one node per distinct path from a root, and
+//! trimming that splices dropped nodes out of their paths.
+
+use std::collections::HashMap;
+
+use ferroprof_profile::Profile;
+
+use super::build::{add_sample, join_labels, location_lines, select_nodes, InfoMaker};
+use super::GraphOptions;
+use super::{Edge, EdgeId, Graph, Node, NodeId, NodeInfo};
+
+/// Builds the call tree of `profile` (pprof's `newTree`).
+pub(super) fn build_tree(profile: &Profile, opts: &GraphOptions) -> Graph {
+    let maker = InfoMaker::new(profile, opts);
+    let mut g = Graph::default();
+    let mut children: HashMap<(Option<NodeId>, NodeInfo), NodeId> = HashMap::new();
+    let mut edge_of: HashMap<(NodeId, NodeId), EdgeId> = HashMap::new();
+    for s in &profile.sample {
+        let weights = opts.weights(s);
+        if weights == (0, 0) {
+            continue;
+        }
+        let labels = join_labels(s);
+        let mut parent: Option<NodeId> = None;
+        for id in s.location.iter().rev() {
+            let Some(loc) = maker.location(*id) else {
+                continue;
+            };
+            let lines = location_lines(loc);
+            for (lidx, line) in lines.iter().enumerate().rev() {
+                let info = maker.info(loc, *line);
+                let n = *children
+                    .entry((parent, info))
+                    .or_insert_with_key(|(_, info)| {
+                        g.nodes.push(Node {
+                            name: info.printable_name(),
+                            info: info.clone(),
+                            ..Default::default()
+                        });
+                        g.nodes.len() - 1
+                    });
+                add_sample(&mut g.nodes[n], weights, &labels, s, opts, false);
+                if let Some(p) = parent {
+                    let inline = lidx != lines.len() - 1;
+                    add_tree_edge(&mut g, &mut edge_of, p, n, weights, inline);
+                }
+                parent = Some(n);
+            }
+        }
+        if let Some(leaf) = parent {
+            add_sample(&mut g.nodes[leaf], weights, &labels, s, opts, true);
+        }
+    }
+    select_nodes(g, opts.drop_negative)
+}
+
+fn add_tree_edge(
+    g: &mut Graph,
+    edge_of: &mut HashMap<(NodeId, NodeId), EdgeId>,
+    src: NodeId,
+    dest: NodeId,
+    (w, dw): (i64, i64),
+    inline: bool,
+) {
+    if let Some(&id) = edge_of.get(&(src, dest)) {
+        let e = &mut g.edges[id];
+        e.weight = e.weight.wrapping_add(w);
+        e.weight_div = e.weight_div.wrapping_add(dw);
+        e.inline &= inline;
+        return;
+    }
+    let id = g.edges.len();
+    g.edges.push(Edge {
+        src,
+        dest,
+        weight: w,
+        weight_div: dw,
+        residual: false,
+        inline,
+    });
+    g.nodes[src].out_edges.push(id);
+    g.nodes[dest].in_edges.push(id);
+    edge_of.insert((src, dest), id);
+}
+
+impl Graph {
+    /// Removes the nodes not in `keep`, connecting each removed node's children to its parent
+    /// with residual edges (pprof's `TrimTree`).
+    pub fn trim_tree(&mut self, keep: &[bool]) {
+        for cur in 0..self.nodes.len() {
+            if keep[cur] {
+                continue;
+            }
+            let outs = std::mem::take(&mut self.nodes[cur].out_edges);
+            let Some(&in_edge) = self.nodes[cur].in_edges.first() else {
+                for e in outs {
+                    let child = self.edges[e].dest;
+                    self.nodes[child].in_edges.retain(|&x| x != e);
+                }
+                continue;
+            };
+            let parent = self.edges[in_edge].src;
+            let parent_inline = self.edges[in_edge].inline;
+            self.nodes[parent].out_edges.retain(|&x| x != in_edge);
+            for e in outs {
+                let edge = &mut self.edges[e];
+                edge.src = parent;
+                edge.residual = true;
+                edge.inline = parent_inline && edge.inline;
+                self.nodes[parent].out_edges.push(e);
+            }
+        }
+        self.retain_nodes(keep);
+        self.remove_redundant_edges();
+    }
+
+    /// Keeps only the nodes marked in `keep` (in their order) and the live edges between them.
+    pub(super) fn retain_nodes(&mut self, keep: &[bool]) {
+        let old_nodes = std::mem::take(&mut self.nodes);
+        let old_edges = std::mem::take(&mut self.edges);
+        let mut new_id = vec![usize::MAX; old_nodes.len()];
+        let mut outs_by_new = Vec::new();
+        for (i, mut n) in old_nodes.into_iter().enumerate() {
+            if !keep[i] {
+                continue;
+            }
+            new_id[i] = self.nodes.len();
+            outs_by_new.push(std::mem::take(&mut n.out_edges));
+            n.in_edges.clear();
+            self.nodes.push(n);
+        }
+        for (src, outs) in outs_by_new.into_iter().enumerate() {
+            for e in outs {
+                let dest = new_id[old_edges[e].dest];
+                if dest == usize::MAX {
+                    continue;
+                }
+                let id = self.edges.len();
+                self.edges.push(Edge {
+                    src,
+                    dest,
+                    ..old_edges[e].clone()
+                });
+                self.nodes[src].out_edges.push(id);
+                self.nodes[dest].in_edges.push(id);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Runs the report writers directly (no driver) on the conformance cases whose flags only
+//! concern the report, and compares with `go tool pprof`'s recorded output.
+
+use std::path::PathBuf;
+
+use ferroprof_profile::ops::{
+    aggregate_granularity, merge, remove_uninteresting, sample_index_by_name, Granularity,
+};
+use ferroprof_profile::{parse, Limits, Profile};
+use ferroprof_report::{generate, OutputFormat, ReportOptions, SortOrder};
+
+struct Case {
+    id: String,
+    args: Vec<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let dir = conformance_dir();
+    let text = std::fs::read_to_string(dir.join("cases.tsv")).expect("cases.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(id, args)| Case {
+            id: id.to_string(),
+            args: args.split(' ').map(str::to_string).collect(),
+        })
+        .collect()
+}
+
+fn conformance_dir() -> PathBuf {
+    ferroprof_testsupport::fixtures_dir().join("../conformance")
+}
+
+/// The report settings of one case, or `None` when it uses a flag only the driver handles.
+struct Setup {
+    opts: ReportOptions,
+    granularity: Granularity,
+    noinlines: bool,
+    node_count: Option<i64>,
+    file: String,
+    sample_index: Option<String>,
+}
+
+fn setup(args: &[String]) -> Option<Setup> {
+    let mut s = Setup {
+        opts: ReportOptions::default(),
+        granularity: Granularity::Functions,
+        noinlines: false,
+        node_count: None,
+        file: String::new(),
+        sample_index: None,
+    };
+    let mut files = Vec::new();
+    for a in args {
+        let (flag, value) = match a.split_once('=') {
+            Some((f, v)) => (f, Some(v)),
+            None => (a.as_str(), None),
+        };
+        let o = &mut s.opts;
+        match (flag, value) {
+            ("-top", None) => o.output_format = OutputFormat::Text,
+            ("-tree", None) => o.output_format = OutputFormat::Tree,
+            ("-dot", None) => o.output_format = OutputFormat::Dot,
+            ("-callgrind", None) => o.output_format = OutputFormat::Callgrind,
+            ("-peek", Some(v)) => {
+                o.output_format = OutputFormat::Peek;
+                o.symbol = Some(regex::Regex::new(v).ok()?);
+            }
+            ("-list", Some(v)) => {
+                o.output_format = OutputFormat::List;
+                o.symbol = Some(regex::Regex::new(v).ok()?);
+            }
+            ("-cum", None) => o.sort = SortOrder::Cum,
+            ("-nodecount", Some(v)) => s.node_count = Some(v.parse().ok()?),
+            ("-nodefraction", Some(v)) => o.node_fraction = v.parse().ok()?,
+            ("-edgefraction", Some(v)) => o.edge_fraction = v.parse().ok()?,
+            ("-trim", Some("false")) => o.trim = false,
+            ("-unit", Some(v)) => o.output_unit = v.to_string(),
+            ("-divide_by", Some(v)) => o.divide_by = v.parse().ok()?,
+            ("-compact_labels", None) => o.compact_labels = true,
+            ("-mean", None) => o.mean = true,
+            ("-sample_index", Some(v)) => s.sample_index = Some(v.to_string()),
+            ("-noinlines", None) => s.noinlines = true,
+            ("-lines", None) => s.granularity = Granularity::Lines,
+            ("-files", None) => s.granularity = Granularity::Files,
+            ("-functions", None) => s.granularity = Granularity::Functions,
+            ("-filefunctions", None) => s.granularity = Granularity::FileFunctions,
+            ("-addresses", None) => s.granularity = Granularity::Addresses,
+            (f, _) if f.starts_with('-') => return None,
+            (f, _) => files.push(f.to_string()),
+        }
+    }
+    if files.len() != 1 || matches!(s.opts.output_format, OutputFormat::List) {
+        return None;
+    }
+    s.file = files.remove(0);
+    Some(s)
+}
+
+fn sample_index(p: &Profile, name: Option<&str>) -> Option<usize> {
+    sample_index_by_name(p, name.unwrap_or("")).ok()
+}
+
+fn run(s: Setup) -> Option<String> {
+    let data = std::fs::read(ferroprof_testsupport::fixtures_dir().join(&s.file)).ok()?;
+    let parsed = parse(&data, &Limits::default()).ok()?;
+    let mut p = merge(&[&parsed]).ok()?;
+    remove_uninteresting(&mut p).ok()?;
+    let mut o = s.opts;
+    let idx = sample_index(&p, s.sample_index.as_deref())?;
+    let template = ReportOptions::for_sample_index(&p, idx);
+    o.sample_index = idx;
+    o.sample_type = template.sample_type;
+    o.sample_unit = template.sample_unit;
+    o.num_label_units = template.num_label_units;
+    let is_top = o.output_format == OutputFormat::Text;
+    o.node_count = match s.node_count {
+        None | Some(-1) if is_top => None,
+        None | Some(-1) => Some(80),
+        Some(n) => usize::try_from(n).ok().filter(|&n| n > 0),
+    };
+    let mut granularity = s.granularity;
+    let mut noinlines = s.noinlines;
+    match o.output_format {
+        OutputFormat::Peek => o.trim = false,
+        OutputFormat::Callgrind => {
+            o.trim = false;
+            granularity = Granularity::Addresses;
+            noinlines = false;
+        }
+        _ => {}
+    }
+    o.total = Some(ferroprof_report::compute_total(&p, &o));
+    aggregate_granularity(&mut p, granularity, noinlines);
+    let mut out = Vec::new();
+    generate(&p, &o, &mut out).ok()?;
+    String::from_utf8(out).ok()
+}
+
+#[test]
+fn report_only_cases_match_go() {
+    let filter = std::env::var("CASES").unwrap_or_default();
+    let (mut pass, mut fail, mut shown) = (0, 0, 0);
+    for case in cases() {
+        if !case.id.contains(&filter) {
+            continue;
+        }
+        let Some(setup) = setup(&case.args) else {
+            continue;
+        };
+        let expected_path = conformance_dir()
+            .join("expected")
+            .join(format!("{}.out", case.id));
+        let Ok(expected) = std::fs::read_to_string(&expected_path) else {
+            continue;
+        };
+        let got = run(setup).unwrap_or_default();
+        if got == expected {
+            pass += 1;
+        } else {
+            fail += 1;
+            if shown < 2 {
+                shown += 1;
+                eprintln!("FAIL {}\n--- expected\n{expected}\n--- got\n{got}", case.id);
+            } else {
+                eprintln!("FAIL {}", case.id);
+            }
+        }
+    }
+    eprintln!("direct conformance: {pass} passed, {fail} failed");
+    assert!(pass >= fail, "{pass} passed, {fail} failed");
+}
