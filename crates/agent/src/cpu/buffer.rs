@@ -23,6 +23,9 @@ pub(crate) struct Record {
     pub depth: usize,
     /// The thread's label word (see `labels::current_word`).
     pub labels: usize,
+    /// Timer periods this sample stands for: 1 plus the expirations the kernel merged into
+    /// this signal while an earlier one was still pending (`si_overrun`).
+    pub weight: u64,
 }
 
 struct Slot {
@@ -52,6 +55,7 @@ impl RecordBuffer {
                     frames: [0; MAX_DEPTH],
                     depth: 0,
                     labels: 0,
+                    weight: 0,
                 }),
             })
             .collect();

@@ -13,8 +13,12 @@
 //! # Design constraints
 //! - One profile at a time per process: a second [`start`] fails with
 //!   [`Error::CpuProfilingInUse`], whose text is Go's.
-//! - Threads created during the profile are found by scanning `/proc/self/task` every
-//!   [`SCAN_INTERVAL`]; a thread's first up-to-50 ms of CPU time can go unsampled.
+//! - Threads created during the profile get their timer when the profiler thread notices them:
+//!   it checks the thread count every [`TICK`] and rescans `/proc/self/task` when it changed
+//!   (and every [`SCAN_INTERVAL`] regardless). Until then a new thread's CPU time is not
+//!   sampled: about one tick on an idle machine, longer when the profiler thread waits for a
+//!   CPU. (A process-wide `ITIMER_PROF` fallback does not help on Linux: its signals go to the
+//!   main thread, not to the thread that used the time.)
 //! - Stops in order: timers deleted, a grace period for queued signals, the sampler
 //!   retracted (waiting for handlers in flight), then the previous handler restored.
 //! - Interrupted system calls restart (`SA_RESTART`); calls that Linux never restarts
@@ -38,7 +42,10 @@ pub use buffer::MAX_DEPTH;
 use crate::error::{Error, Result};
 use signal::Sampler;
 
-/// How often the profiler thread looks for new threads and drains the buffer.
+/// How often the profiler thread drains the buffer and checks the thread count.
+pub const TICK: Duration = Duration::from_millis(10);
+/// How often the profiler thread rescans `/proc/self/task` even when the count is unchanged
+/// (a thread exited and another started in between).
 pub const SCAN_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Records buffered between drains. At 100 Hz a drain every 50 ms sees 5 records per busy
@@ -189,9 +196,15 @@ fn run(
     let me = current_tid();
     let mut stacks = HashMap::new();
     let foreign_before = signal::FOREIGN.load(Ordering::Relaxed);
+    let mut last_scan = Instant::now();
+    let mut last_count = thread_count();
     while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(SCAN_INTERVAL);
-        let _ = timers.sync(me);
+        std::thread::sleep(TICK);
+        let count = thread_count();
+        if count != last_count || last_scan.elapsed() >= SCAN_INTERVAL {
+            let _ = timers.sync(me);
+            (last_count, last_scan) = (count, Instant::now());
+        }
         signal::with_published(|s| drain(s, &mut stacks));
     }
     let duration = started.elapsed();
@@ -218,6 +231,17 @@ fn run(
         foreign_signals: (signal::FOREIGN.load(Ordering::Relaxed) - foreign_before) as u64,
         handler_replaced,
     })
+}
+
+/// The `Threads:` line of `/proc/self/status` (one small read, cheaper than a task scan).
+fn thread_count() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn drain(sampler: &Sampler, stacks: &mut HashMap<StackKey, u64>) {

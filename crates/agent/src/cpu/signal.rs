@@ -76,6 +76,8 @@ pub(crate) extern "C" fn on_sigprof(
     let _errno = ErrnoGuard::save();
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let (code, value) = unsafe { ((*info).si_code, (*info).si_value().sival_ptr as usize) };
+    // SAFETY: for SI_TIMER signals the kernel fills the timer fields, overrun included.
+    let overrun = unsafe { (*info).si_overrun() }.max(0) as u64;
     if code != libc::SI_TIMER {
         FOREIGN.fetch_add(1, Ordering::Relaxed);
         return;
@@ -89,7 +91,7 @@ pub(crate) extern "C" fn on_sigprof(
         let sampler = unsafe { &*p };
         if sampler.cookie == value {
             // SAFETY: `ucontext` is the kernel's context for this handler.
-            unsafe { sampler.sample(ucontext) };
+            unsafe { sampler.sample(ucontext, 1 + overrun) };
         } else {
             FOREIGN.fetch_add(1, Ordering::Relaxed);
         }
@@ -102,7 +104,7 @@ impl Sampler {
     ///
     /// # Safety
     /// `ucontext` must be the kernel's context for the running signal handler.
-    unsafe fn sample(&self, ucontext: *mut libc::c_void) {
+    unsafe fn sample(&self, ucontext: *mut libc::c_void, weight: u64) {
         let labels = crate::labels::current_word();
         self.buffer.push(|record| {
             // SAFETY: forwarded from the caller.
@@ -113,6 +115,7 @@ impl Sampler {
                 Ok(n) => {
                     record.depth = n;
                     record.labels = labels;
+                    record.weight = weight;
                     n > 0
                 }
                 Err(_) => {

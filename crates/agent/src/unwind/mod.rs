@@ -6,12 +6,15 @@
 //!   `MustNotAllocateDuringUnwind` policy with caches built beforehand), no lock (scratch
 //!   buffers are claimed with one compare-and-swap; when all are busy the capture is dropped and
 //!   counted by the caller), one system call (the stack copy, see [`stack`]).
+//! - The unwinder runs on a stack of its own ([`run_stack`]), never on the interrupted
+//!   thread's stack or its small signal stack.
 //! - Every stack word is read from the copy, so frames are implicitly checked against the
 //!   stack's bounds; depth is capped by the caller's buffer.
 //! - Code built without frame pointers unwinds through `.eh_frame`; addresses outside every
 //!   module fall back to framehop's frame-pointer rule, still reading only the copy.
 
 mod modules;
+mod run_stack;
 mod stack;
 
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
@@ -30,6 +33,7 @@ struct Scratch {
     busy: AtomicBool,
     stack: UnsafeCell<Box<[u8]>>,
     cache: UnsafeCell<ArchCache>,
+    run_stack: run_stack::RunStack,
 }
 
 /// An unwinder for this process, built from the objects loaded when it was created.
@@ -61,10 +65,13 @@ impl Unwinder {
             inner.add_module(m.into_framehop());
         }
         let scratch = (0..concurrency.max(1))
-            .map(|_| Scratch {
-                busy: AtomicBool::new(false),
-                stack: UnsafeCell::new(vec![0u8; stack::STACK_COPY_BYTES].into_boxed_slice()),
-                cache: UnsafeCell::new(ArchCache::new_in()),
+            .filter_map(|_| {
+                Some(Scratch {
+                    busy: AtomicBool::new(false),
+                    stack: UnsafeCell::new(vec![0u8; stack::STACK_COPY_BYTES].into_boxed_slice()),
+                    cache: UnsafeCell::new(ArchCache::new_in()),
+                    run_stack: run_stack::RunStack::new()?,
+                })
             })
             .collect();
         Unwinder { inner, scratch }
@@ -95,7 +102,11 @@ impl Unwinder {
         // SAFETY: this thread owns `slot` until `busy` is released below.
         let (stack, cache) = unsafe { (&mut *slot.stack.get(), &mut *slot.cache.get()) };
         let copied = stack::copy_stack(sp, stack);
-        let n = self.walk(pc, sp, regs, &stack[..copied], cache, out);
+        // SAFETY: this thread owns the slot's run stack too; `walk` does not panic.
+        let n = unsafe {
+            slot.run_stack
+                .run(|| self.walk(pc, sp, regs, &stack[..copied], cache, out))
+        };
         slot.busy.store(false, Ordering::Release);
         Ok(n)
     }
