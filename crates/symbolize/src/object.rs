@@ -60,13 +60,31 @@ impl std::fmt::Debug for ObjectSymbolizer {
 }
 
 impl ObjectSymbolizer {
-    /// Reads and opens the ELF file at `path`.
+    /// Reads and opens the ELF file at `path`. When it has no DWARF, its split debug file is
+    /// used if one of [`ObjectSymbolizer::debug_file_candidates`] exists and has the same build
+    /// id, as GNU addr2line follows `.gnu_debuglink` and build-id links.
     pub fn open(path: &Path) -> Result<Self> {
         let data = std::fs::read(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_bytes(path.display().to_string(), data)
+        let object = Self::from_bytes(path.display().to_string(), data)?;
+        for candidate in object.debug_file_candidates(path) {
+            let Ok(debug) = std::fs::read(&candidate) else {
+                continue;
+            };
+            let debug_id =
+                parse(&object.name, &debug).map(|f| f.build_id().ok().flatten().map(hex));
+            let same_build = match (object.build_id(), debug_id) {
+                (Some(id), Ok(debug_id)) => debug_id.as_deref() == Some(id),
+                (None, Ok(_)) => true,
+                (_, Err(_)) => false,
+            };
+            if same_build {
+                return object.with_debug_file(debug);
+            }
+        }
+        Ok(object)
     }
 
     /// Opens an ELF object from its bytes; `name` names it in errors.

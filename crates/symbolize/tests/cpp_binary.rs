@@ -151,7 +151,8 @@ fn inline_chain_is_innermost_first_and_demangled() {
 fn split_debug_file_gives_the_same_answers() {
     let full = ObjectSymbolizer::open(&bin("inline")).unwrap();
     let stripped_path = bin("inline.nodebug");
-    let stripped = ObjectSymbolizer::open(&stripped_path).unwrap();
+    let bytes = std::fs::read(&stripped_path).unwrap();
+    let stripped = ObjectSymbolizer::from_bytes("inline.nodebug", bytes).unwrap();
     let candidates = stripped.debug_file_candidates(&stripped_path);
     assert!(candidates.contains(&bin("inline.debug")), "{candidates:?}");
     assert!(full.debug_file_candidates(&bin("inline")).is_empty());
@@ -164,10 +165,18 @@ fn split_debug_file_gives_the_same_answers() {
 
     let debug = std::fs::read(bin("inline.debug")).unwrap();
     let split = stripped.with_debug_file(debug).unwrap();
+    // open() follows the .gnu_debuglink by itself.
+    let linked = ObjectSymbolizer::open(&stripped_path).unwrap();
     for addr in TEXT {
+        let want = full.lookup(Svma(addr), Demangle::Default).unwrap();
         assert_eq!(
             split.lookup(Svma(addr), Demangle::Default).unwrap(),
-            full.lookup(Svma(addr), Demangle::Default).unwrap(),
+            want,
+            "at {addr:#x}"
+        );
+        assert_eq!(
+            linked.lookup(Svma(addr), Demangle::Default).unwrap(),
+            want,
             "at {addr:#x}"
         );
     }
