@@ -21,6 +21,7 @@ pub mod cpu;
 mod endpoints;
 mod error;
 pub mod export;
+pub mod heap;
 pub mod http;
 pub mod labels;
 mod router;
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 pub use cpu::CpuConfig;
 pub use error::{Error, Result};
+pub use heap::Allocator;
 pub use http::server::{ServerHandle, ServerLimits};
 pub use http::{Method, Request, Response};
 pub use router::{Route, Router, PREFIX};

@@ -1,0 +1,308 @@
+//! The allocator hook: [`Allocator`] wraps any [`GlobalAlloc`], counts every allocation and free,
+//! and samples allocations by bytes.
+//!
+//! The fast path touches only thread-local cells (const-initialised, no destructor, so usable
+//! during thread start and teardown and never allocating): a byte countdown and four pending
+//! counters, which reach the global counters every [`FLUSH_EVERY`] events, when a sample is taken
+//! and when the thread exits. A free also reads one byte of the sampled-block filter. Sampling
+//! runs with a per-thread guard set, so allocations made while sampling (there are none by design)
+//! or while the profiler exports (profiles, symbols, text) pass straight through, unsampled.
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::buckets::{self, MAX_DEPTH};
+use super::sampler::{self, Rng};
+use super::{live, stack};
+
+/// Thread-local events between flushes of the pending counters into the global ones. Bounds what
+/// [`super::stats`] can miss per running thread; measured against flushing every event, 64 took
+/// the counters' cost off the allocation benchmark (see `benches/heap_alloc.rs`).
+pub const FLUSH_EVERY: u32 = 64;
+
+/// A [`GlobalAlloc`] that profiles the allocator it wraps. Install it once per process:
+///
+/// ```no_run
+/// use std::alloc::System;
+/// #[global_allocator]
+/// static A: ferroprof::Allocator<System> = ferroprof::Allocator::new(System);
+/// ```
+#[derive(Debug, Default)]
+pub struct Allocator<A> {
+    inner: A,
+}
+
+impl<A> Allocator<A> {
+    /// Wraps `inner`. Sampling starts at Go's default rate ([`super::DEFAULT_SAMPLE_RATE`]).
+    pub const fn new(inner: A) -> Self {
+        Allocator { inner }
+    }
+
+    /// The wrapped allocator.
+    pub const fn inner(&self) -> &A {
+        &self.inner
+    }
+}
+
+/// Indices of the four counters (pending per thread and global).
+const MALLOCS: usize = 0;
+const ALLOC_BYTES: usize = 1;
+const FREES: usize = 2;
+const FREED_BYTES: usize = 3;
+
+static TOTALS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+
+/// How far a thread is in its life, as the hook sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Life {
+    /// No exit flush registered yet.
+    New,
+    /// The exit flush is registered; counters may stay pending.
+    Running,
+    /// The exit flush has run (thread-local destructors are running): count globally at once.
+    Exiting,
+}
+
+struct ThreadState {
+    /// Set while the hook samples or the profiler works on this thread: allocations then pass
+    /// through unsampled (the re-entrancy guard).
+    busy: Cell<bool>,
+    /// Bytes left before the next sample.
+    countdown: Cell<u64>,
+    /// The rate the countdown was drawn at; a changed rate redraws it.
+    rate: Cell<u64>,
+    rng: Cell<Rng>,
+    pending: [Cell<u64>; 4],
+    events: Cell<u32>,
+    life: Cell<Life>,
+}
+
+thread_local! {
+    static STATE: ThreadState = const {
+        ThreadState {
+            busy: Cell::new(false),
+            countdown: Cell::new(0),
+            rate: Cell::new(0),
+            rng: Cell::new(Rng::unseeded()),
+            pending: [const { Cell::new(0) }; 4],
+            events: Cell::new(0),
+            life: Cell::new(Life::New),
+        }
+    };
+    /// Flushes the thread's pending counters when the thread exits. Touched once per thread,
+    /// with the guard held (registering a destructor may allocate).
+    static EXIT_FLUSH: ExitFlush = const { ExitFlush };
+}
+
+struct ExitFlush;
+
+impl Drop for ExitFlush {
+    fn drop(&mut self) {
+        let _ = STATE.try_with(|s| {
+            s.flush();
+            s.life.set(Life::Exiting);
+        });
+    }
+}
+
+impl ThreadState {
+    fn flush(&self) {
+        for (total, pending) in TOTALS.iter().zip(&self.pending) {
+            let n = pending.replace(0);
+            if n != 0 {
+                total.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        self.events.set(0);
+    }
+
+    #[inline(always)]
+    fn count(&self, objects: usize, bytes: usize, n: u64, size: u64) {
+        let p = &self.pending;
+        p[objects].set(p[objects].get() + n);
+        p[bytes].set(p[bytes].get() + size);
+        let events = self.events.get() + 1;
+        self.events.set(events);
+        if events >= FLUSH_EVERY || self.life.get() == Life::Exiting {
+            self.flush();
+        }
+    }
+
+    /// The once-per-thread registration of the exit flush.
+    #[cold]
+    fn register_exit(&self) {
+        self.life.set(Life::Running);
+        self.busy.set(true);
+        if EXIT_FLUSH.try_with(|_| ()).is_err() {
+            self.life.set(Life::Exiting);
+        }
+        self.busy.set(false);
+    }
+}
+
+/// Counts an allocation of `size` bytes at `ptr` and samples it when the countdown runs out.
+#[inline(always)]
+fn on_alloc(ptr: *mut u8, size: usize) {
+    let size = size as u64;
+    let sampled = STATE.try_with(|s| {
+        s.count(MALLOCS, ALLOC_BYTES, 1, size);
+        let rate = sampler::sample_rate();
+        if rate == 0 || s.busy.get() {
+            return;
+        }
+        let left = s.countdown.get();
+        if size < left && s.rate.get() == rate {
+            s.countdown.set(left - size);
+        } else {
+            sample_slow(s, ptr, size, rate);
+        }
+    });
+    if sampled.is_err() {
+        // Only reachable if the platform tears const thread-locals down; count globally.
+        TOTALS[MALLOCS].fetch_add(1, Ordering::Relaxed);
+        TOTALS[ALLOC_BYTES].fetch_add(size, Ordering::Relaxed);
+    }
+}
+
+/// Counts a free of `size` bytes at `ptr`, charging it to its bucket if the block was sampled.
+/// Must run before the block goes back to the wrapped allocator.
+#[inline(always)]
+fn on_free(ptr: *mut u8, size: usize) -> Option<buckets::BucketId> {
+    let size = size as u64;
+    let counted = STATE.try_with(|s| s.count(FREES, FREED_BYTES, 1, size));
+    if counted.is_err() {
+        TOTALS[FREES].fetch_add(1, Ordering::Relaxed);
+        TOTALS[FREED_BYTES].fetch_add(size, Ordering::Relaxed);
+    }
+    let bucket = live::remove(ptr as usize)?;
+    buckets::record_free(bucket, size);
+    Some(bucket)
+}
+
+/// Takes a sample, or draws a fresh countdown after a rate change (the allocation that finds the
+/// new rate is then sampled only if it reaches the new countdown, as any other).
+#[cold]
+#[inline(never)]
+fn sample_slow(s: &ThreadState, ptr: *mut u8, size: u64, rate: u64) {
+    if s.life.get() == Life::New {
+        s.register_exit();
+    }
+    let mut rng = s.rng.replace(Rng::unseeded());
+    if s.rate.get() != rate {
+        s.rate.set(rate);
+        let fresh = sampler::next_sample(&mut rng, rate);
+        if size < fresh {
+            s.countdown.set(fresh - size);
+            s.rng.set(rng);
+            return;
+        }
+    }
+    s.countdown.set(sampler::next_sample(&mut rng, rate));
+    s.rng.set(rng);
+    s.busy.set(true);
+    let mut frames = [0u64; MAX_DEPTH];
+    let depth = stack::capture(&mut frames[..super::max_depth()]);
+    if let Some(bucket) = buckets::find_or_insert(&frames[..depth], size) {
+        buckets::record_alloc(bucket, size);
+        live::insert(ptr as usize, bucket);
+    }
+    s.flush();
+    s.busy.set(false);
+}
+
+// SAFETY: every method forwards to the wrapped allocator with the caller's arguments unchanged and
+// returns its result; the bookkeeping around the calls never touches the blocks themselves.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded under the caller's contract.
+        let ptr = unsafe { self.inner.alloc(layout) };
+        if !ptr.is_null() {
+            on_alloc(ptr, layout.size());
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded under the caller's contract.
+        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            on_alloc(ptr, layout.size());
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        on_free(ptr, layout.size());
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // A realloc is a free of the old block and an allocation of the new one, as Go's append
+        // allocates a new array. The old block is forgotten before the wrapped allocator can hand
+        // its address to another thread.
+        let old_bucket = on_free(ptr, layout.size());
+        // SAFETY: forwarded under the caller's contract.
+        let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        if new.is_null() {
+            undo_free(ptr, layout.size(), old_bucket);
+        } else {
+            on_alloc(new, new_size);
+        }
+        new
+    }
+}
+
+/// A failed realloc leaves the old block live: take back the free [`on_free`] counted.
+#[cold]
+fn undo_free(ptr: *mut u8, size: usize, bucket: Option<buckets::BucketId>) {
+    let size = size as u64;
+    let _ = STATE.try_with(|s| {
+        // Still pending, or already flushed into the totals (then pending is zero).
+        for (i, n) in [(FREES, 1), (FREED_BYTES, size)] {
+            let pending = s.pending[i].get();
+            if pending >= n {
+                s.pending[i].set(pending - n);
+            } else {
+                TOTALS[i].fetch_sub(n, Ordering::Relaxed);
+            }
+        }
+    });
+    if let Some(bucket) = bucket {
+        buckets::record_free_undone(bucket, size);
+        live::insert(ptr as usize, bucket);
+    }
+}
+
+/// Runs `f` with this thread's allocations unsampled: the profiler's own work (export,
+/// symbolization, text) is kept out of the profiles it writes. Frees are still tracked.
+pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = STATE.try_with(|s| s.busy.set(self.0));
+        }
+    }
+    let _restore = Restore(STATE.try_with(|s| s.busy.replace(true)).unwrap_or(true));
+    f()
+}
+
+/// The global counters, after flushing this thread's pending ones: mallocs, bytes allocated,
+/// frees, bytes freed. Other running threads may hold up to [`FLUSH_EVERY`] events each.
+pub fn totals() -> [u64; 4] {
+    let _ = STATE.try_with(ThreadState::flush);
+    // Frees first: a concurrent alloc-then-free is never seen as more frees than allocations.
+    let frees = TOTALS[FREES].load(Ordering::Relaxed);
+    let freed = TOTALS[FREED_BYTES].load(Ordering::Relaxed);
+    [
+        TOTALS[MALLOCS].load(Ordering::Relaxed),
+        TOTALS[ALLOC_BYTES].load(Ordering::Relaxed),
+        frees,
+        freed,
+    ]
+}

@@ -1,0 +1,149 @@
+//! Which blocks are sampled, so that their frees reach their bucket (Go marks them with a span
+//! "special"; a wrapped allocator has nowhere to put a mark, so the addresses are kept here).
+//!
+//! Two static tables, never allocated through the global allocator: an open-addressing map from
+//! block address to bucket, and a counting filter that every free consults first, so that a free of
+//! an unsampled block (nearly all of them) reads one byte of a 64 KiB array and nothing else.
+//! Lock-free; a full neighbourhood drops the entry and counts it (that block's free is then lost,
+//! which the profile's comments and the statistics report).
+
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+
+use super::buckets::BucketId;
+
+/// Live sampled blocks tracked at most: 2^18 slots of 16 bytes (4 MiB of address space). At the
+/// default rate that is 128 GiB of live heap; at rate 1, 262144 live blocks.
+pub const SLOTS: usize = 1 << 18;
+
+/// Counting-filter cells: 64 KiB, about four per tracked block at most.
+const FILTER: usize = 1 << 16;
+
+/// Slots probed before an insert gives up or a lookup stops.
+const MAX_PROBE: usize = 32;
+
+const EMPTY: usize = 0;
+/// A removed entry; inserts reuse it, lookups pass over it. No allocation lives at address 1.
+const TOMBSTONE: usize = 1;
+/// A filter cell this full stays full: it can no longer tell how many entries it covers.
+const SATURATED: u8 = u8::MAX;
+
+struct Slot {
+    addr: AtomicUsize,
+    bucket: AtomicU32,
+}
+
+#[allow(clippy::declare_interior_mutable_const)] // the array initialiser of the static table
+const EMPTY_SLOT: Slot = Slot {
+    addr: AtomicUsize::new(EMPTY),
+    bucket: AtomicU32::new(0),
+};
+
+static TABLE: [Slot; SLOTS] = [EMPTY_SLOT; SLOTS];
+static COVER: [AtomicU8; FILTER] = [const { AtomicU8::new(0) }; FILTER];
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+fn mix(addr: usize) -> u64 {
+    (addr as u64 ^ (addr as u64 >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd)
+}
+
+fn slot_of(h: u64) -> usize {
+    (h >> 20) as usize % SLOTS
+}
+
+fn cell_of(h: u64) -> &'static AtomicU8 {
+    &COVER[(h >> 48) as usize % FILTER]
+}
+
+/// Remembers that the block at `addr` was sampled into `bucket`. Returns false (and counts) when
+/// no slot was free.
+pub fn insert(addr: usize, bucket: BucketId) -> bool {
+    let h = mix(addr);
+    let mut i = slot_of(h);
+    for _ in 0..MAX_PROBE {
+        let slot = &TABLE[i];
+        let cur = slot.addr.load(Ordering::Relaxed);
+        if (cur == EMPTY || cur == TOMBSTONE)
+            && slot
+                .addr
+                .compare_exchange(cur, addr, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            slot.bucket.store(bucket, Ordering::Relaxed);
+            // The counter goes up after the entry exists; the free of this block happens after
+            // this function returns, so it sees both.
+            let cell = cell_of(h);
+            let _ = cell.fetch_update(Ordering::Release, Ordering::Relaxed, |c| {
+                (c != SATURATED).then_some(c + 1)
+            });
+            return true;
+        }
+        i = (i + 1) % SLOTS;
+    }
+    DROPPED.fetch_add(1, Ordering::Relaxed);
+    false
+}
+
+/// Forgets the block at `addr` and returns its bucket, if it was sampled. Called before the block
+/// goes back to the wrapped allocator, so that no other thread can have reused the address.
+pub fn remove(addr: usize) -> Option<BucketId> {
+    let h = mix(addr);
+    let cell = cell_of(h);
+    if cell.load(Ordering::Acquire) == 0 {
+        return None;
+    }
+    let mut i = slot_of(h);
+    for _ in 0..MAX_PROBE {
+        let slot = &TABLE[i];
+        match slot.addr.load(Ordering::Relaxed) {
+            EMPTY => return None,
+            a if a == addr => {
+                let bucket = slot.bucket.load(Ordering::Relaxed);
+                slot.addr.store(TOMBSTONE, Ordering::Relaxed);
+                let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                    (c != SATURATED).then(|| c - 1)
+                });
+                return Some(bucket);
+            }
+            _ => i = (i + 1) % SLOTS,
+        }
+    }
+    None
+}
+
+/// Address space of the table and its filter.
+pub fn reserved_bytes() -> usize {
+    super::stats::table_bytes::<Slot>(SLOTS) + FILTER
+}
+
+/// Sampled blocks whose address could not be kept (their frees will be missed).
+pub fn dropped() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_then_remove_once() {
+        let addrs: Vec<usize> = (0..1000).map(|i| 0x7f00_0000_0000 + i * 48).collect();
+        for (n, &a) in addrs.iter().enumerate() {
+            assert!(insert(a, n as BucketId));
+        }
+        for (n, &a) in addrs.iter().enumerate().rev() {
+            assert_eq!(remove(a), Some(n as BucketId));
+            assert_eq!(remove(a), None, "a block is forgotten once freed");
+        }
+        assert_eq!(remove(0x7f00_0000_0008), None);
+    }
+
+    #[test]
+    fn tombstones_are_reused() {
+        for round in 0..(SLOTS * 2) {
+            let a = 0x5500_0000_0000 + (round % 7) * 16;
+            assert!(insert(a, 1));
+            assert_eq!(remove(a), Some(1));
+        }
+        assert_eq!(dropped(), 0);
+    }
+}
