@@ -10,7 +10,7 @@
 //!
 //! let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
 //! let process = ProcessSymbolizer::from_maps(&maps).unwrap();
-//! let pc = FrameAddress::InstructionPointer(Avma(marker as usize as u64));
+//! let pc = FrameAddress::InstructionPointer(Avma(marker as *const () as usize as u64));
 //! let frames = process.symbolize(pc, Demangle::Default).unwrap();
 //! assert!(frames.last().unwrap().function.ends_with("marker"));
 //! ```

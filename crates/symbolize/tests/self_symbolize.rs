@@ -29,7 +29,7 @@ fn process() -> ProcessSymbolizer {
 fn resolves_its_own_function_with_an_inline_frame() {
     assert_ne!(outer(3), 0);
     let process = process();
-    let start = outer as usize as u64;
+    let start = outer as *const () as usize as u64;
     let mut found = None;
     // Walk the first bytes of `outer` until an address inside the inlined `inner`.
     for offset in 0..512 {
@@ -68,7 +68,7 @@ fn resolves_its_own_function_with_an_inline_frame() {
 #[test]
 fn return_addresses_resolve_to_the_call() {
     let process = process();
-    let start = outer as usize as u64;
+    let start = outer as *const () as usize as u64;
     // A return address one past the function's first byte is looked up at its first byte.
     let ip = process.symbolize(
         FrameAddress::InstructionPointer(Avma(start)),
@@ -88,7 +88,7 @@ fn the_executable_opened_by_path_agrees_with_the_process_view() {
         object.build_id()
     );
     let process = process();
-    let addr = Avma(outer as usize as u64);
+    let addr = Avma(outer as *const () as usize as u64);
     let entry = process.entry_for(addr).unwrap();
     assert_eq!(Path::new(&entry.path), exe.as_path());
     let range = MappingRange { ..entry.range };
