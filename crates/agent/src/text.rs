@@ -5,9 +5,35 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use ferroprof_symbolize::ProcessSymbolizer;
+use std::collections::HashMap;
+
+use ferroprof_symbolize::{Frame, ProcessSymbolizer};
 
 use crate::export::symbols;
+
+/// Symbolization memoized per address for one text answer (a dump of 1000 similar threads
+/// repeats most addresses).
+pub(crate) struct Symbols<'a> {
+    process: &'a ProcessSymbolizer,
+    memo: HashMap<u64, (Vec<Frame>, u64)>,
+}
+
+impl<'a> Symbols<'a> {
+    pub(crate) fn new(process: &'a ProcessSymbolizer) -> Symbols<'a> {
+        Symbols {
+            process,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// The inline chain at `addr` (innermost first) and its offset from its symbol's entry.
+    fn frames(&mut self, addr: u64) -> &(Vec<Frame>, u64) {
+        let process = self.process;
+        self.memo
+            .entry(addr)
+            .or_insert_with(|| (symbols::frames(process, addr), symbols::entry_offset(addr)))
+    }
+}
 
 /// Aligns tab-terminated cells in runs of consecutive lines, padding with tabs to multiples of
 /// 8 (Go's `tabwriter.NewWriter(w, 1, 8, 1, '\t', 0)`).
@@ -59,13 +85,17 @@ pub(crate) fn tabwrite(text: &str) -> String {
 /// Go's `printStackRecord` lines for a stack of lookup addresses, before alignment: one
 /// `#\t0xADDR\tfunc+0xOFF\tfile:line` per (inline) frame, `#\t0xADDR` when unknown.
 pub(crate) fn stack_record(process: &ProcessSymbolizer, addrs: &[u64], out: &mut String) {
+    write_stack(&mut Symbols::new(process), addrs, out);
+}
+
+/// [`stack_record`] with a memo shared across records.
+pub(crate) fn write_stack(symbols: &mut Symbols<'_>, addrs: &[u64], out: &mut String) {
     for &addr in addrs {
-        let frames = symbols::frames(process, addr);
+        let (frames, off) = symbols.frames(addr);
         if frames.is_empty() || frames.iter().all(|f| f.function.is_empty()) {
             let _ = writeln!(out, "#\t{addr:#x}");
             continue;
         }
-        let off = symbols::entry_offset(addr);
         for f in frames {
             let _ = writeln!(
                 out,
@@ -96,6 +126,7 @@ fn labels_text(labels: &BTreeMap<String, String>) -> String {
 /// stack and labels, sorted by count descending then by key.
 pub(crate) fn count_profile(name: &str, records: &[(Vec<u64>, usize, i64)]) -> String {
     let process = symbols::process();
+    let mut symbols = Symbols::new(&process);
     let mut keyed: Vec<(String, &Vec<u64>, i64)> = Vec::new();
     for (addrs, labels, count) in records {
         let mut key = at_list(addrs);
@@ -116,7 +147,7 @@ pub(crate) fn count_profile(name: &str, records: &[(Vec<u64>, usize, i64)]) -> S
         if addrs.is_empty() {
             out.push_str("#\t0x0\n");
         }
-        stack_record(&process, addrs, &mut out);
+        write_stack(&mut symbols, addrs, &mut out);
         out.push('\n');
     }
     tabwrite(&out)
@@ -126,6 +157,7 @@ pub(crate) fn count_profile(name: &str, records: &[(Vec<u64>, usize, i64)]) -> S
 /// `goroutine TID [STATE, thread "NAME"]:`, then `func(...)` and `\tfile:line +0xOFF` per frame.
 pub(crate) fn thread_dump(dump: &crate::threads::ThreadDump) -> String {
     let process = symbols::process();
+    let mut symbols = Symbols::new(&process);
     let mut out = String::new();
     for t in &dump.threads {
         let note = if t.responded {
@@ -139,12 +171,11 @@ pub(crate) fn thread_dump(dump: &crate::threads::ThreadDump) -> String {
             t.tid, t.state, t.name
         );
         for &addr in &t.frames {
-            let frames = symbols::frames(&process, addr);
+            let (frames, off) = symbols.frames(addr);
             if frames.is_empty() {
                 let _ = writeln!(out, "?(...)\n\t?:0 {addr:#x}");
                 continue;
             }
-            let off = symbols::entry_offset(addr);
             for f in frames {
                 let name = if f.function.is_empty() {
                     "?"

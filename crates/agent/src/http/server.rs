@@ -154,10 +154,16 @@ fn accept_loop(listener: TcpListener, stop: Arc<AtomicBool>, ctx: Arc<Context>) 
     }
 }
 
+/// Answers 429 without a thread. The request is read first (briefly), since closing a socket
+/// with unread input makes the kernel reset the connection before the client sees the answer.
 fn reject_busy(mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 4096];
+    let _ = std::io::Read::read(&mut stream, &mut sink);
     let r = Response::error(429, "too many concurrent profile requests");
     let _ = write_response(&mut stream, &r, false);
+    let _ = stream.shutdown(Shutdown::Write);
 }
 
 fn serve_connection(mut stream: TcpStream, ctx: &Context) {

@@ -30,7 +30,7 @@ use handler::{Request, Slot, ABANDONED, DONE, PENDING};
 /// Threads asked at once; equal to the unwinder's scratch buffers.
 pub const WINDOW: usize = 8;
 /// How long one thread may take to answer before it is listed as unresponsive.
-pub const PER_THREAD_WAIT: Duration = Duration::from_millis(100);
+pub const PER_THREAD_WAIT: Duration = Duration::from_millis(500);
 
 /// One thread of a dump.
 #[derive(Clone, Debug, PartialEq, Eq)]
