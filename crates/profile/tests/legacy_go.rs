@@ -228,6 +228,20 @@ const EDGE_CASES: &[&[u8]] = &[
       ms since reset = 5\n 3 4 @ 0x1\n\n0x1 generated stub/JIT\n0x3 GC",
     b"--- heapz 1 ---\nformat = cpp\n",
     b"--- heapz 1 ---",
+    // Addresses in the missing first pieces of split mappings, overlapping pieces, an inverted
+    // mapping, and addresses after the fake mapping exists.
+    b"goroutine profile: total 9\n\
+      1 @ 0x1101 0x2801 0x3c01 0x5001 0x7001 0x5801 0x3b01 0x2001 0x1801 0x9001 0x3001\n\
+      1 @ 0x5001 0x4801 0x7001 0x6801 0xa001 0x1001\n---\nMAPPED_LIBRARIES:\n\
+      2000-3000 r-xp 00001000 00:00 0 /a\n\
+      2500-2600 r-xp 00002000 00:00 0 /b\n\
+      8000-6000 r-xp 00003000 00:00 0 /inv\n\
+      a000-b000 r-xp 00000000 00:00 0 /c.so\n\
+      4000-4100 r-xp 00000500 00:00 0 /d\n",
+    b"goroutine profile: total 9\n1 @ 0x1 0x401 0x801 0x601 0x1 0x301\n---\nMAPPED_LIBRARIES:\n\
+      500-600 r-xp 00000400 00:00 0 /x\n\
+      900-1000 r-xp 00000400 00:00 0 /y\n\
+      400-480 r-xp 00000000 00:00 0 /z\n",
     b"\x0bheap profile: 1: 2 [1: 2] @ heap_v2/4\n\xc2\xa01: 2 [1: 2] @ 0x1\x0b\n",
     b"\xc2\xa0# x\ngoroutine profile: total 1\n\x0b1 @ 0x1\n",
     b"\x0b\ngoroutine profile: total 1\n1 @ 0x1\r\n\r\n",

@@ -263,33 +263,126 @@ pub(crate) fn assign_mappings(p: &mut LegacyProfile) {
             main.offset = 0;
         }
     }
-    let mut fake = None;
+    let mut finder = MappingFinder::new(maps);
     for loc in &mut p.locations {
-        let a = loc.address;
-        if loc.mapping.is_some() || a == 0 {
-            continue;
+        if loc.mapping.is_none() && loc.address != 0 {
+            loc.mapping = Some(finder.find(maps, loc.address));
         }
-        loc.mapping = maps
-            .iter()
-            .position(|m| m.start <= a && a < m.limit)
-            .or_else(|| {
-                // Legacy handlers may leave out the first piece of a split mapping.
-                let (pos, m) = maps.iter_mut().enumerate().find(|(_, m)| {
-                    m.offset != 0 && m.start.wrapping_sub(m.offset) <= a && a < m.start
-                })?;
-                m.start = m.start.wrapping_sub(m.offset);
-                m.offset = 0;
-                Some(pos)
+    }
+}
+
+/// Picks the mapping of each address as Go's scans over the mapping list do, in logarithmic
+/// rather than linear time per address: the first mapping holding it; else the first whose
+/// missing first piece (the `offset` bytes before `start`) holds it, which then grows to cover
+/// that piece; else a fake mapping covering everything, added once at the end.
+struct MappingFinder {
+    ranges: Coverage,
+    missing_pieces: Coverage,
+    fake: Option<usize>,
+}
+
+impl MappingFinder {
+    fn new(maps: &[LegacyMapping]) -> Self {
+        let mut points = vec![0, u64::MAX];
+        for m in maps {
+            points.extend([m.start, m.limit, m.start.wrapping_sub(m.offset)]);
+        }
+        let mut ranges = Coverage::new(points.clone());
+        let mut missing_pieces = Coverage::new(points);
+        for (pos, m) in maps.iter().enumerate() {
+            ranges.add(m.start, m.limit, pos);
+            if m.offset != 0 {
+                missing_pieces.add(m.start.wrapping_sub(m.offset), m.start, pos);
+            }
+        }
+        MappingFinder {
+            ranges,
+            missing_pieces,
+            fake: None,
+        }
+    }
+
+    fn find(&mut self, maps: &mut Vec<LegacyMapping>, a: u64) -> usize {
+        if let Some(pos) = self.ranges.lowest(a) {
+            return pos;
+        }
+        let in_piece =
+            |m: &LegacyMapping| m.offset != 0 && m.start.wrapping_sub(m.offset) <= a && a < m.start;
+        // Legacy handlers may leave out the first piece of a split mapping. A piece already
+        // merged into its mapping (offset now 0) can only hold `a` past an inverted mapping's
+        // limit; then the plain scan decides.
+        let piece = match self.missing_pieces.lowest(a) {
+            Some(pos) if maps[pos].offset != 0 => Some(pos),
+            Some(_) => maps.iter().position(in_piece),
+            None => None,
+        };
+        if let Some(pos) = piece {
+            let m = &mut maps[pos];
+            m.start = m.start.wrapping_sub(m.offset);
+            m.offset = 0;
+            self.ranges.add(m.start, m.limit, pos);
+            return pos;
+        }
+        *self.fake.get_or_insert_with(|| {
+            maps.push(LegacyMapping {
+                limit: u64::MAX,
+                ..LegacyMapping::default()
             });
-        if loc.mapping.is_none() {
-            loc.mapping = Some(*fake.get_or_insert_with(|| {
-                maps.push(LegacyMapping {
-                    limit: u64::MAX,
-                    ..LegacyMapping::default()
-                });
-                maps.len() - 1
-            }));
+            self.ranges.add(0, u64::MAX, maps.len() - 1);
+            maps.len() - 1
+        })
+    }
+}
+
+/// Half-open address ranges tagged with positions, answering "the lowest position whose range
+/// holds this address": a segment tree over the elementary intervals between known endpoints.
+struct Coverage {
+    /// Sorted, distinct endpoints; interval `k` is `points[k]..points[k + 1]`.
+    points: Vec<u64>,
+    /// Bottom-up segment tree: the lowest position covering each node's intervals entirely.
+    lowest: Vec<usize>,
+}
+
+impl Coverage {
+    /// Ranges may be added later only with endpoints among `points`.
+    fn new(mut points: Vec<u64>) -> Self {
+        points.sort_unstable();
+        points.dedup();
+        let lowest = vec![usize::MAX; 2 * points.len()];
+        Coverage { points, lowest }
+    }
+
+    fn add(&mut self, start: u64, limit: u64, pos: usize) {
+        let n = self.points.len();
+        let (Ok(mut l), Ok(mut r)) = (
+            self.points.binary_search(&start),
+            self.points.binary_search(&limit),
+        ) else {
+            return;
+        };
+        (l, r) = (l + n, r + n);
+        while l < r {
+            if l & 1 == 1 {
+                self.lowest[l] = self.lowest[l].min(pos);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                self.lowest[r] = self.lowest[r].min(pos);
+            }
+            (l, r) = (l / 2, r / 2);
         }
+    }
+
+    fn lowest(&self, a: u64) -> Option<usize> {
+        let k = self.points.partition_point(|&p| p <= a).checked_sub(1)?;
+        let mut node = k + self.points.len();
+        let mut best = usize::MAX;
+        while node >= 1 {
+            best = best.min(self.lowest[node]);
+            node /= 2;
+        }
+        (best != usize::MAX).then_some(best)
     }
 }
 
