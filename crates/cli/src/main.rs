@@ -17,8 +17,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            let err = anyhow::Error::new(e);
-            eprintln!("ferroprof: {}", one_line(&format!("{err:#}")));
+            // The driver's errors name their input and carry their cause in the message.
+            eprintln!("ferroprof: {}", one_line(&e.to_string()));
             ExitCode::FAILURE
         }
     }

@@ -167,28 +167,13 @@ fn is_build_id(arg: &str) -> bool {
     arg.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Whether `path` is an object file (ELF, Mach-O, PE), which pprof takes as the main binary.
-fn is_object_file(path: &str) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
-    read.is_ok()
-        && matches!(
-            magic,
-            [0x7f, b'E', b'L', b'F']
-                | [0xfe, 0xed, 0xfa, 0xce | 0xcf]
-                | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
-                | [b'M', b'Z', _, _]
-        )
-}
-
 fn resolve_sources(low: &LowArgs, config: &Config, ui: &mut dyn Ui) -> Result<Sources> {
     let mut positional = low.positional.as_slice();
     let mut build_id = text(low.value("buildid"));
     let mut exec_name = None;
     if positional.len() > 1 {
         let arg0 = &positional[0];
-        if is_object_file(arg0) {
+        if crate::objfile::is_object_file(std::path::Path::new(arg0)) {
             exec_name = Some(arg0.clone());
             positional = &positional[1..];
         } else if build_id.is_none() && is_build_id(arg0) {
@@ -229,4 +214,129 @@ fn resolve_sources(low: &LowArgs, config: &Config, ui: &mut dyn Ui) -> Result<So
         symbolize,
         comment: text(low.value("add_comment")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Granularity, NodeCount, SortOrder};
+    use crate::flags::parse_args;
+    use crate::ui::CapturedUi;
+
+    fn invoke(args: &[&str]) -> (Result<Invocation>, Vec<String>) {
+        let mut ui = CapturedUi::default();
+        let low = parse_args(args.iter().copied()).unwrap();
+        (Invocation::from_low_args(&low, &mut ui), ui.messages)
+    }
+
+    fn ok(args: &[&str]) -> Invocation {
+        invoke(args).0.unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn usage_error(args: &[&str]) -> String {
+        match invoke(args).0 {
+            Err(Error::Usage(m)) => m,
+            other => panic!("{args:?}: expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nodecount_in_every_spelling_reaches_the_config() {
+        for args in [
+            &["-nodecount=10", "p"][..],
+            &["-nodecount", "10", "p"],
+            &["--nodecount=10", "p"],
+            &["-nodecount=3", "--nodecount", "10", "p"],
+        ] {
+            assert_eq!(ok(args).config.nodecount, NodeCount::Limit(10), "{args:?}");
+        }
+        assert_eq!(ok(&["p"]).config.nodecount, NodeCount::Default);
+    }
+
+    #[test]
+    fn option_values_are_checked() {
+        assert!(usage_error(&["-focus=(", "p"]).starts_with("parsing focus regexp"));
+        assert!(usage_error(&["-tagfocus=a(", "p"]).starts_with("parsing tagfocus regexp"));
+        let inv = ok(&[
+            "-trim=false",
+            "-nodefraction",
+            "0.1",
+            "-unit=ms",
+            "-focus=main",
+            "p",
+        ]);
+        assert!(!inv.config.trim);
+        assert_eq!(inv.config.nodefraction, 0.1);
+        assert_eq!(inv.config.unit, "ms");
+        assert!(inv.config.focus.unwrap().is_match("main.main"));
+    }
+
+    #[test]
+    fn choices_set_their_option_and_conflict_within_a_group() {
+        let inv = ok(&["-cum", "-lines", "p"]);
+        assert_eq!(inv.config.sort, SortOrder::Cum);
+        assert_eq!(inv.config.granularity, Granularity::Lines);
+        assert_eq!(
+            ok(&["-lines=false", "p"]).config.granularity,
+            Granularity::Functions
+        );
+        let err = usage_error(&["-lines", "-files", "p"]);
+        assert!(err.starts_with("conflicting options set: ["), "{err}");
+    }
+
+    #[test]
+    fn one_output_format_at_most() {
+        let inv = ok(&["-peek=main\\.", "p"]);
+        let cmd = inv.command.unwrap();
+        assert_eq!(cmd.name, CommandName::Peek);
+        assert!(cmd.symbol.unwrap().is_match("main.f"));
+        assert_eq!(
+            ok(&["-top=false", "-raw", "p"]).command.unwrap().name,
+            CommandName::Raw
+        );
+        assert!(ok(&["-list=", "p"]).command.is_none());
+        assert_eq!(
+            usage_error(&["-top", "-raw", "p"]),
+            "must set at most one output format"
+        );
+        assert!(usage_error(&["-list=(", "p"]).starts_with("parsing argument regexp ("));
+        assert!(usage_error(&["-top", "-http=:0", "p"]).contains("-http is not compatible"));
+        assert!(usage_error(&["-no_browser", "p"]).contains("-no_browser"));
+    }
+
+    #[test]
+    fn sample_shortcuts_apply_in_gos_order_and_warn_on_extras() {
+        let (inv, messages) = invoke(&["-alloc_space", "-mean_delay", "p"]);
+        let inv = inv.unwrap();
+        assert_eq!(inv.config.sample_index, SampleIndex::Name("delay".into()));
+        assert!(inv.config.mean);
+        assert_eq!(
+            messages,
+            ["Multiple value selections, ignoring -alloc_space"]
+        );
+        let (inv, _) = invoke(&["-sample_index=1", "-inuse_space", "p"]);
+        assert_eq!(inv.unwrap().config.sample_index, SampleIndex::Position(1));
+    }
+
+    #[test]
+    fn sources_bases_and_binary_arguments() {
+        assert_eq!(usage_error(&["-top"]), "no profile source specified");
+        // A hex first argument followed by sources is a build id, as in Go.
+        let inv = ok(&["-base=b", "x.pb", "y.pb"]);
+        assert_eq!(inv.sources.sources, ["x.pb", "y.pb"]);
+        assert_eq!(inv.sources.base, ["b"]);
+        assert!(!inv.sources.diff_base);
+        assert!(ok(&["-diff_base=b", "a"]).sources.diff_base);
+        assert!(usage_error(&["-base=b", "-diff_base=c", "a"]).contains("cannot both"));
+        assert_eq!(
+            usage_error(&["-normalize", "a"]),
+            "must have base profile to normalize by"
+        );
+        let inv = ok(&["abc123", "a"]);
+        assert_eq!(inv.sources.build_id.as_deref(), Some("abc123"));
+        assert_eq!(inv.sources.sources, ["a"]);
+        let (inv, messages) = invoke(&["-symbolize=bogus", "a"]);
+        assert!(inv.is_ok());
+        assert!(messages[0].starts_with("ignoring unrecognized symbolization option"));
+    }
 }

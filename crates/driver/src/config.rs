@@ -269,16 +269,31 @@ fn parse_shell_value(kind: Kind, text: &str) -> Result<Value, String> {
     }
 }
 
-/// Compiles an option's regexp; the error reads like Go's `parsing focus regexp: …`.
+/// Compiles an option's regexp; the error reads like Go's `parsing focus regexp: …`, on one
+/// line.
 pub(crate) fn compile_regex(option: &str, text: &str) -> Result<Option<Regex>, String> {
-    ops::compile_regex_option(option, text).map_err(|e| e.to_string())
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Regex::new(text).map(Some).map_err(|e| {
+        format!(
+            "parsing {option} regexp: {} in `{text}`",
+            regex_cause(&e.to_string())
+        )
+    })
 }
 
 /// Checks a `tagfocus`/`tagignore` value (regexps or a numeric range).
 pub(crate) fn check_tag_filter(option: &str, text: &str) -> Result<String, String> {
     if !text.is_empty() {
-        ops::TagFilter::compile(option, text, &ops::NumLabelUnits::default())
-            .map_err(|e| e.to_string())?;
+        ops::TagFilter::compile(option, text, &ops::NumLabelUnits::default()).map_err(|e| {
+            // Keep the message on one line: the regex crate explains its errors over several.
+            let message = e.to_string();
+            match message.split_once("regex parse error:") {
+                Some((head, _)) => format!("{head}{} in `{text}`", regex_cause(&message)),
+                None => message,
+            }
+        })?;
     }
     Ok(text.to_string())
 }
@@ -286,12 +301,12 @@ pub(crate) fn check_tag_filter(option: &str, text: &str) -> Result<String, Strin
 /// The cause of a regex error: the regex crate explains errors over several lines and states the
 /// cause on the last one.
 pub(crate) fn regex_cause(message: &str) -> String {
-    message
+    let last = message
         .lines()
         .rfind(|l| !l.trim().is_empty())
         .unwrap_or(message)
-        .trim()
-        .to_string()
+        .trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
 #[cfg(test)]

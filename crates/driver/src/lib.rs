@@ -23,6 +23,7 @@ mod config;
 mod error;
 mod fetch;
 pub mod flags;
+mod objfile;
 mod output;
 mod pipeline;
 mod source;

@@ -174,3 +174,6 @@ pub fn lookup(name: &str) -> Option<&'static Flag> {
 pub fn lookup_option(name: &str) -> Option<&'static Flag> {
     lookup(name).filter(|f| matches!(f.role, Role::Option { .. } | Role::Choice { .. }))
 }
+
+#[cfg(test)]
+mod tests;
