@@ -144,8 +144,11 @@ pub fn unsource_mappings(profile: &mut Profile) {
 }
 
 /// Whether `s` starts with a URL scheme (`letter (letter | digit | + | - | .)* :`), which is what
-/// makes Go's `url.Parse` call it absolute.
+/// makes Go's `url.Parse` call it absolute; text with control characters fails to parse there.
 fn has_url_scheme(s: &str) -> bool {
+    if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return false;
+    }
     let Some((scheme, _)) = s.split_once(':') else {
         return false;
     };
