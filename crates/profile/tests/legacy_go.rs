@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ferroprof_profile::legacy::parse_legacy;
-use ferroprof_profile::write_raw;
+use ferroprof_profile::ops::{
+    add_fake_mapping, combine_profiles, num_label_units, remove_uninteresting, unsource_mappings,
+    FilterOptions, Filters,
+};
+use ferroprof_profile::{parse, write_raw, Limits};
 use ferroprof_testsupport::{fixture, have_go};
 
 /// The oracle's `main`: for each file argument, writes `FILE.go` holding `OK\n` and the dump,
@@ -320,4 +324,64 @@ fn legacy_parses_match_go_1_19() {
         inputs.len(),
         failures[..failures.len().min(15)].join("\n")
     );
+}
+
+/// What `go tool pprof -raw FILE` prints for one legacy file, from ferroprof's parse and the
+/// operations Go's driver applies to a single source (the whole pipeline is tested in
+/// `ops_go.rs` and by the conformance suite).
+fn ferroprof_raw(data: &[u8]) -> String {
+    let mut p = parse(data, &Limits::default()).expect("legacy fixture parses");
+    add_fake_mapping(&mut p);
+    let mut p = combine_profiles(&mut [p]).expect("one profile combines");
+    let _ = remove_uninteresting(&mut p);
+    unsource_mappings(&mut p);
+    // Go 1.19 filters samples even with no filter set, dropping those without a stack.
+    let options = FilterOptions::default();
+    let filters = Filters::compile(&options, &num_label_units(&p)).expect("no filters compile");
+    let _ = filters.apply(&mut p);
+    let mut out = Vec::new();
+    write_raw(&p, &mut out).expect("write to memory");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn go_tool_pprof_raw_matches_on_legacy_fixtures() {
+    if !have_go("go_tool_pprof_raw_matches_on_legacy_fixtures") {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (name, data) in fixtures() {
+        let out = Command::new("go")
+            .args(["tool", "pprof", "-raw"])
+            .arg(fixture(&name))
+            .env("HOME", home.path())
+            .env("TZ", "UTC")
+            .output()
+            .expect("run go tool pprof");
+        if !out.status.success() {
+            // threadcreate.debug1.txt and goroutine.debug2.txt: Go cannot read them either.
+            assert!(
+                parse_legacy(&data).is_err(),
+                "{name}: Go fails, ferroprof parses"
+            );
+            continue;
+        }
+        compared += 1;
+        let expected = String::from_utf8_lossy(&out.stdout).into_owned();
+        let actual = ferroprof_raw(&data);
+        if expected != actual {
+            let first = expected
+                .lines()
+                .zip(actual.lines())
+                .position(|(e, a)| e != a);
+            failures.push(format!(
+                "{name}: first difference at line {}",
+                first.unwrap_or(0) + 1
+            ));
+        }
+    }
+    assert!(compared >= 18, "only {compared} fixtures compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
