@@ -27,19 +27,26 @@ struct Case {
     tagleaf: &'static str,
     /// When set, the sources are rewritten with these drop_frames and keep_frames first.
     frames: Option<(&'static str, &'static str)>,
+    /// When set, each source (with its position) is rewritten by this function first.
+    rewrite: Option<(&'static str, fn(usize, &mut Profile))>,
 }
 
 impl Case {
     /// The source files as given to both sides: the fixtures, or rewritten copies in `tmp`.
     fn source_paths(&self, tmp: &Path) -> Vec<PathBuf> {
-        let Some((drop, keep)) = self.frames else {
+        if self.frames.is_none() && self.rewrite.is_none() {
             return self.sources.iter().map(|s| fixture(s)).collect();
-        };
+        }
         let mut paths = Vec::new();
         for (i, src) in self.sources.iter().enumerate() {
             let mut p = load(&fixture(src));
-            p.drop_frames = drop.to_string();
-            p.keep_frames = keep.to_string();
+            if let Some((drop, keep)) = self.frames {
+                p.drop_frames = drop.to_string();
+                p.keep_frames = keep.to_string();
+            }
+            if let Some((_, rewrite)) = self.rewrite {
+                rewrite(i, &mut p);
+            }
             let path = tmp.join(format!("frames{i}.pb.gz"));
             let mut file = std::fs::File::create(&path).expect("temp file");
             proto::encode(&p, &mut file).expect("profile encodes");
@@ -90,7 +97,10 @@ impl Case {
             .frames
             .map(|(d, k)| format!(" (drop_frames={d:?} keep_frames={k:?})"));
         let sources: Vec<PathBuf> = self.sources.iter().map(PathBuf::from).collect();
-        self.go_args(&sources)[2..].join(" ") + &frames.unwrap_or_default()
+        let rewrite = self.rewrite.map(|(what, _)| format!(" ({what})"));
+        self.go_args(&sources)[2..].join(" ")
+            + &frames.unwrap_or_default()
+            + &rewrite.unwrap_or_default()
     }
 }
 
@@ -168,6 +178,33 @@ fn filters(edit: impl FnOnce(&mut FilterOptions)) -> FilterOptions {
     let mut f = FilterOptions::default();
     edit(&mut f);
     f
+}
+
+/// Makes the second profile a CPU profile counted in microseconds.
+fn to_microseconds(i: usize, p: &mut Profile) {
+    if i == 1 {
+        p.period_type.as_mut().expect("period type").unit = "microseconds".into();
+        p.period /= 1000;
+        p.sample_type[1].unit = "microseconds".into();
+        for s in &mut p.sample {
+            s.value[1] /= 1000;
+        }
+    }
+}
+
+/// Makes the first profile a heap profile counted in kilobytes.
+fn to_kilobytes(i: usize, p: &mut Profile) {
+    if i == 0 {
+        p.period_type.as_mut().expect("period type").unit = "kilobytes".into();
+        for (t, column) in p.sample_type.iter_mut().zip(0..) {
+            if t.unit == "bytes" {
+                t.unit = "kilobytes".into();
+                for s in &mut p.sample {
+                    s.value[column] /= 1024;
+                }
+            }
+        }
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -471,6 +508,16 @@ fn cases() -> Vec<Case> {
                 "google-pprof/profile/testdata/go.crc32.cpu",
             ],
             filters: filters(|f| f.focus = "crc32|sort".into()),
+            ..Case::default()
+        },
+        Case {
+            sources: &["go119/cpu.pb.gz", "go119/cpu2.pb.gz"],
+            rewrite: Some(("second source in microseconds", to_microseconds)),
+            ..Case::default()
+        },
+        Case {
+            sources: &["go119/heap.pb.gz", "go119/heap2.pb.gz"],
+            rewrite: Some(("first source in kilobytes", to_kilobytes)),
             ..Case::default()
         },
     ]
