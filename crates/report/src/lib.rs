@@ -20,11 +20,13 @@
 //!   loops.
 #![deny(missing_docs)]
 
+mod callgrind;
 mod comments;
 mod dot;
 mod error;
 pub mod graph;
 mod legend;
+mod list;
 pub mod measurement;
 pub mod options;
 mod paths;
@@ -40,14 +42,25 @@ use ferroprof_profile::Profile;
 
 pub use error::{Error, Result};
 pub use legend::report_labels;
+pub use list::{NoSources, SourceReader};
 pub use options::{Granularity, OutputFormat, ReportOptions, SortOrder};
 pub use report::{
     compute_total, format_time_utc, is_diff_base_sample, num_label_units, Report, DIFF_BASE_LABEL,
 };
 
 /// Writes the report `opts.output_format` names for `profile` (already filtered and aggregated
-/// by the driver) to `out`.
+/// by the driver) to `out`. Source listings find no files; see [`generate_with_sources`].
 pub fn generate(profile: &Profile, opts: &ReportOptions, out: &mut dyn Write) -> Result<()> {
+    generate_with_sources(profile, opts, &NoSources, out)
+}
+
+/// Like [`generate`], with `sources` supplying the source files `-list` shows.
+pub fn generate_with_sources(
+    profile: &Profile,
+    opts: &ReportOptions,
+    sources: &dyn SourceReader,
+    out: &mut dyn Write,
+) -> Result<()> {
     let mut rpt = Report::new(profile, opts);
     match opts.output_format {
         OutputFormat::Text => text::write_text(&mut rpt, out),
@@ -59,8 +72,8 @@ pub fn generate(profile: &Profile, opts: &ReportOptions, out: &mut dyn Write) ->
             tree::write_tree(&mut rpt, out)
         }
         OutputFormat::Dot => dot::write_dot(&mut rpt, out),
-        OutputFormat::Callgrind => Err(Error::Unsupported("callgrind")),
-        OutputFormat::List => Err(Error::Unsupported("list")),
+        OutputFormat::Callgrind => callgrind::write_callgrind(&mut rpt, out),
+        OutputFormat::List => list::write_list(&rpt, sources, out),
         OutputFormat::Dis => Err(Error::Unsupported("disasm")),
         OutputFormat::WebList => Err(Error::Unsupported("weblist")),
         OutputFormat::Traces => traces::write_traces(&rpt, out),

@@ -258,7 +258,7 @@ fn format_g2(x: f64) -> String {
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let digits = digits.trim_end_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
-    if exp < -4 || exp >= 2 {
+    if !(-4..2).contains(&exp) {
         let (first, rest) = digits.split_at(1);
         let mant = if rest.is_empty() {
             first.to_string()

@@ -320,11 +320,13 @@ mod tests {
     }
 
     fn profile_with(values: &[(i64, i64)]) -> Profile {
-        let mut p = Profile::default();
-        p.sample_type = vec![
-            ValueType::new("contentions", "count"),
-            ValueType::new("delay", "ns"),
-        ];
+        let mut p = Profile {
+            sample_type: vec![
+                ValueType::new("contentions", "count"),
+                ValueType::new("delay", "ns"),
+            ],
+            ..Default::default()
+        };
         for &(a, b) in values {
             p.sample.push(Sample {
                 value: vec![a, b],

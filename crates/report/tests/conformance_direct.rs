@@ -7,7 +7,22 @@ use ferroprof_profile::ops::{
     aggregate_granularity, merge, remove_uninteresting, sample_index_by_name, Granularity,
 };
 use ferroprof_profile::{parse, Limits, Profile};
-use ferroprof_report::{generate, OutputFormat, ReportOptions, SortOrder};
+use ferroprof_report::{
+    generate_with_sources, OutputFormat, ReportOptions, SortOrder, SourceReader,
+};
+
+/// Reads files relative to the fixtures folder, the working directory of the recorded cases.
+struct FixtureSources;
+
+impl SourceReader for FixtureSources {
+    fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(ferroprof_testsupport::fixtures_dir().join(path))
+    }
+
+    fn current_dir(&self) -> String {
+        ferroprof_testsupport::fixtures_dir().display().to_string()
+    }
+}
 
 struct Case {
     id: String,
@@ -81,6 +96,8 @@ fn setup(args: &[String]) -> Option<Setup> {
             ("-mean", None) => o.mean = true,
             ("-sample_index", Some(v)) => s.sample_index = Some(v.to_string()),
             ("-noinlines", None) => s.noinlines = true,
+            ("-source_path", Some(v)) => o.source_path = v.to_string(),
+            ("-trim_path", Some(v)) => o.trim_path = v.to_string(),
             ("-lines", None) => s.granularity = Granularity::Lines,
             ("-files", None) => s.granularity = Granularity::Files,
             ("-functions", None) => s.granularity = Granularity::Functions,
@@ -90,7 +107,7 @@ fn setup(args: &[String]) -> Option<Setup> {
             (f, _) => files.push(f.to_string()),
         }
     }
-    if files.len() != 1 || matches!(s.opts.output_format, OutputFormat::List) {
+    if files.len() != 1 {
         return None;
     }
     s.file = files.remove(0);
@@ -123,6 +140,10 @@ fn run(s: Setup) -> Option<String> {
     let mut noinlines = s.noinlines;
     match o.output_format {
         OutputFormat::Peek => o.trim = false,
+        OutputFormat::List => {
+            o.trim = false;
+            granularity = Granularity::Lines;
+        }
         OutputFormat::Callgrind => {
             o.trim = false;
             granularity = Granularity::Addresses;
@@ -133,7 +154,7 @@ fn run(s: Setup) -> Option<String> {
     o.total = Some(ferroprof_report::compute_total(&p, &o));
     aggregate_granularity(&mut p, granularity, noinlines);
     let mut out = Vec::new();
-    generate(&p, &o, &mut out).ok()?;
+    generate_with_sources(&p, &o, &FixtureSources, &mut out).ok()?;
     String::from_utf8(out).ok()
 }
 
@@ -154,7 +175,11 @@ fn report_only_cases_match_go() {
         let Ok(expected) = std::fs::read_to_string(&expected_path) else {
             continue;
         };
+        let start = std::time::Instant::now();
         let got = run(setup).unwrap_or_default();
+        if start.elapsed().as_secs_f64() > 1.0 {
+            eprintln!("slow: {} took {:?}", case.id, start.elapsed());
+        }
         if got == expected {
             pass += 1;
         } else {

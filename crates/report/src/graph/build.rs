@@ -355,7 +355,8 @@ pub(super) fn select_nodes(mut g: Graph, drop_negative: bool) -> Graph {
         .iter()
         .map(|n| {
             let negative = n.flat < 0 || (n.flat == 0 && n.cum < 0);
-            !(n.cum == 0 && n.flat == 0) && !(drop_negative && negative)
+            let empty = n.cum == 0 && n.flat == 0;
+            !(empty || drop_negative && negative)
         })
         .collect();
     g.retain_nodes(&keep);

@@ -87,8 +87,8 @@ impl Graph {
     /// Removes the nodes not in `keep`, connecting each removed node's children to its parent
     /// with residual edges (pprof's `TrimTree`).
     pub fn trim_tree(&mut self, keep: &[bool]) {
-        for cur in 0..self.nodes.len() {
-            if keep[cur] {
+        for (cur, &kept) in keep.iter().enumerate() {
+            if kept {
                 continue;
             }
             let outs = std::mem::take(&mut self.nodes[cur].out_edges);
