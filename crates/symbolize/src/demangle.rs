@@ -102,24 +102,90 @@ fn is_legacy_rust_hash(name: &str) -> bool {
     seen.count_ones() >= 5
 }
 
-/// C++ (Itanium ABI) names. Trailing text after the encoding (clone suffixes) is ignored, as
-/// Go's demangler does in every mode pprof uses.
+/// C++ (Itanium ABI) names. Clone suffixes (`.constprop.0`, `.cold`) are left out, as Go's
+/// demangler does in every mode pprof uses.
 fn demangle_cpp(name: &str, mode: Demangle) -> Option<String> {
-    if !name.starts_with("_Z") {
-        return None;
+    let encoding = name.strip_prefix("_Z")?;
+    let encoding = encoding.split('.').next().unwrap_or(encoding);
+    if let Some((thunk, target)) = thunk_target(encoding) {
+        // Go prints a thunk's target with its parameters in every mode.
+        let target = demangle_cpp(&format!("_Z{target}"), Demangle::Full)?;
+        let target = match mode {
+            Demangle::Default => strip_template_args(&target)?,
+            _ => target,
+        };
+        return Some(format!("{thunk}{target}"));
     }
-    let (symbol, _clone_suffix) = cpp_demangle::BorrowedSymbol::with_tail(name.as_bytes()).ok()?;
+    let symbol = cpp_demangle::BorrowedSymbol::new(&name.as_bytes()[..encoding.len() + 2]).ok()?;
     let options = match mode {
         Demangle::Full => cpp_demangle::DemangleOptions::new(),
         _ => cpp_demangle::DemangleOptions::new()
             .no_params()
             .no_return_type(),
     };
-    let text = symbol.demangle(&options).ok()?;
+    let text = go_special_names(symbol.demangle(&options).ok()?);
     match mode {
-        Demangle::Default => strip_template_args(&text),
-        _ => Some(text),
+        Demangle::Full => Some(text),
+        Demangle::Templates => Some(strip_function_qualifiers(&text).to_string()),
+        _ => strip_template_args(strip_function_qualifiers(&text)),
     }
+}
+
+/// A thunk's description and the encoding of its target (`Th`/`Tv`/`Tc` call offsets), which
+/// Go prints as `non-virtual thunk to …` where cpp_demangle prints `{virtual override thunk(…)}`.
+fn thunk_target(encoding: &str) -> Option<(&'static str, &str)> {
+    /// `<number> _`, with an optional `n` sign.
+    fn number(s: &str) -> Option<&str> {
+        let s = s.strip_prefix('n').unwrap_or(s);
+        let digits = s.find(|c: char| !c.is_ascii_digit())?;
+        (digits > 0).then_some(())?;
+        s[digits..].strip_prefix('_')
+    }
+    fn call_offset(s: &str) -> Option<&str> {
+        match s.as_bytes().first()? {
+            b'h' => number(&s[1..]),
+            b'v' => number(&s[1..]).and_then(number),
+            _ => None,
+        }
+    }
+    let rest = encoding.strip_prefix('T')?;
+    match rest.as_bytes().first()? {
+        b'h' | b'v' => {
+            let kind = if rest.starts_with('h') {
+                "non-virtual thunk to "
+            } else {
+                "virtual thunk to "
+            };
+            Some((kind, call_offset(rest)?))
+        }
+        b'c' => Some((
+            "covariant return thunk to ",
+            call_offset(call_offset(&rest[1..])?)?,
+        )),
+        _ => None,
+    }
+}
+
+/// Go's words for the special names cpp_demangle prints in braces.
+fn go_special_names(text: String) -> String {
+    for (braced, go) in [("{vtable(", "vtable for "), ("{vtt(", "VTT for ")] {
+        if let Some(inner) = text.strip_prefix(braced).and_then(|t| t.strip_suffix(")}")) {
+            return format!("{go}{inner}");
+        }
+    }
+    text
+}
+
+/// A function name without the cv- and ref-qualifiers of its (omitted) function type, which
+/// cpp_demangle keeps without parameters (`…::operator() const`) and Go drops with them.
+fn strip_function_qualifiers(mut text: &str) -> &str {
+    while let Some(rest) = [" const", " volatile", " &&", " &"]
+        .iter()
+        .find_map(|q| text.strip_suffix(q))
+    {
+        text = rest;
+    }
+    text
 }
 
 /// Operators whose names contain angle brackets, longest first, kept when template arguments
@@ -142,6 +208,10 @@ fn strip_template_args(text: &str) -> Option<String> {
                     out.push_str(&rest[..len]);
                 }
                 rest = &rest[len..];
+                // `operator< <int>`: the space only separates the operator from its arguments.
+                if rest.starts_with(" <") {
+                    rest = &rest[1..];
+                }
                 continue;
             }
         }
