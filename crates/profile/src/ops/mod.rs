@@ -24,6 +24,24 @@
 //! `ScaledLabel`, used by the numeric tag filters and by [`scale_profiles`].
 //!
 //! Nothing here recurses on input depth: stacks of millions of frames are handled by loops.
+//!
+//! ```
+//! use ferroprof_profile::ops::{self, FilterOptions, Filters};
+//! use ferroprof_profile::{Profile, Sample, ValueType};
+//!
+//! let mut p = Profile::default();
+//! p.sample_type.push(ValueType::new("samples", "count"));
+//! p.sample.push(Sample { value: vec![3], ..Sample::default() });
+//! // Two sources: equal samples add up.
+//! let mut merged = ops::merge(&[&p, &p])?;
+//! assert_eq!(merged.sample[0].value, vec![6]);
+//! // A focus that matches nothing drops every sample, with Go's warning.
+//! let options = FilterOptions { focus: "main".into(), ..FilterOptions::default() };
+//! let filters = Filters::compile(&options, &ops::num_label_units(&merged))?;
+//! assert_eq!(filters.apply(&mut merged), vec!["Focus expression matched no samples"]);
+//! assert!(merged.sample.is_empty());
+//! # Ok::<(), ferroprof_profile::Error>(())
+//! ```
 
 mod aggregate;
 mod combine;
