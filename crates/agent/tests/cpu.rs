@@ -5,6 +5,8 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use ferroprof::{CpuConfig, Error};
 use ferroprof_profile::Profile;
 
@@ -335,4 +337,131 @@ fn no_spurious_eintr() {
     assert_eq!(eintr, 0);
     assert_eq!(got, 400);
     assert!(cpu.sample_count() > 0);
+}
+
+/// Spins `hot_function_alpha` on a new thread until `stop` is set.
+fn background_spinner(
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            hot_function_alpha(Duration::from_millis(50));
+        }
+    })
+}
+
+/// E4: a `profile` request while a profile runs gets Go's 500 and text at once; otherwise a
+/// gzipped profile with Go's headers.
+#[test]
+fn http_profile_and_concurrent_request() {
+    let _l = lock();
+    let server = ferroprof::serve("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+    let running = ferroprof::cpu::start(&CpuConfig::default()).unwrap();
+    let started = Instant::now();
+    let second = support::get(addr, "/debug/pprof/profile?seconds=1");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "refused without waiting"
+    );
+    assert_eq!(second.status, 500);
+    assert_eq!(
+        second.text(),
+        "Could not enable CPU profiling: cpu profiling already in use\n"
+    );
+    assert_eq!(second.header("X-Go-Pprof"), Some("1"));
+    running.stop().unwrap();
+    let first = support::get(addr, "/debug/pprof/profile?seconds=1");
+    assert_eq!(first.status, 200);
+    assert_eq!(
+        first.header("Content-Type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(
+        first.header("Content-Disposition"),
+        Some("attachment; filename=\"profile\"")
+    );
+    assert_eq!(&first.body[..2], &[0x1f, 0x8b]);
+    let p = ferroprof_profile::parse(&first.body, &ferroprof_profile::Limits::default()).unwrap();
+    assert_eq!(p.period, 10_000_000);
+    assert!(p.duration_nanos >= 1_000_000_000);
+    server.shutdown();
+}
+
+/// E4: a client that disconnects mid-profile frees the profiler within about a second.
+#[test]
+fn disconnect_stops_profiling() {
+    use std::io::Write;
+    let _l = lock();
+    let server = ferroprof::serve("127.0.0.1:0").unwrap();
+    let mut conn = std::net::TcpStream::connect(server.local_addr()).unwrap();
+    let req = format!(
+        "GET /debug/pprof/profile?seconds=30 HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.local_addr()
+    );
+    conn.write_all(req.as_bytes()).unwrap();
+    // Wait until the server's profile is running, then hang up.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ferroprof::cpu::is_running() {
+        assert!(
+            Instant::now() < deadline,
+            "the request never started profiling"
+        );
+        std::thread::yield_now();
+    }
+    drop(conn);
+    let hung_up = Instant::now();
+    loop {
+        if let Ok(g) = ferroprof::cpu::start(&CpuConfig::default()) {
+            g.stop().unwrap();
+            break;
+        }
+        assert!(
+            hung_up.elapsed() < Duration::from_secs(5),
+            "profiling continued after disconnect"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!(
+        "profiler released {:?} after the disconnect",
+        hung_up.elapsed()
+    );
+    server.shutdown();
+}
+
+/// The oracle: `go tool pprof -top` reads the served profile and names the hot function,
+/// without the binary (names come from export-time symbolization).
+#[test]
+fn go_tool_pprof_top_shows_hot_function() {
+    if !ferroprof_testsupport::have_go("go_tool_pprof_top_shows_hot_function") {
+        return;
+    }
+    let _l = lock();
+    let server = ferroprof::serve("127.0.0.1:0").unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinner = background_spinner(stop.clone());
+    let tmp = std::env::temp_dir().join(format!("ferroprof-go-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let url = format!(
+        "http://{}/debug/pprof/profile?seconds=3",
+        server.local_addr()
+    );
+    let out = std::process::Command::new("go")
+        .args(["tool", "pprof", "-top", &url])
+        .env("PPROF_TMPDIR", &tmp)
+        .env("HOME", &tmp)
+        .output()
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    spinner.join().unwrap();
+    server.shutdown();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "go tool pprof failed: {stderr}");
+    assert!(stdout.contains("Type: cpu"), "{stdout}");
+    assert!(
+        stdout.contains("hot_function_alpha"),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
 }

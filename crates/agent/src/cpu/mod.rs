@@ -117,6 +117,11 @@ pub struct CpuProfilerGuard {
     thread: Option<JoinHandle<Result<CpuProfile>>>,
 }
 
+/// Whether a CPU profile is running in this process.
+pub fn is_running() -> bool {
+    RUNNING.load(Ordering::SeqCst)
+}
+
 /// Starts profiling every thread of the process.
 pub fn start(config: &CpuConfig) -> Result<CpuProfilerGuard> {
     if RUNNING
