@@ -1,4 +1,8 @@
-//! Test fakes: a [`BinaryLookup`] over fixed objects that records what it was asked.
+//! Test support: the test binaries' paths and a [`BinaryLookup`] fake over fixed objects that
+//! records what it was asked.
+
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
