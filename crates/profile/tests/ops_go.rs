@@ -14,6 +14,9 @@ use ferroprof_profile::ops::{
 use ferroprof_profile::{parse, proto, write_raw, Limits, Profile};
 use ferroprof_testsupport::{fixture, fixtures_dir};
 
+/// A change made to each source (given its position) before both sides read it.
+type Rewrite = fn(usize, &mut Profile);
+
 /// One `go tool pprof -raw` invocation, described by its parts.
 #[derive(Default)]
 struct Case {
@@ -28,7 +31,7 @@ struct Case {
     /// When set, the sources are rewritten with these drop_frames and keep_frames first.
     frames: Option<(&'static str, &'static str)>,
     /// When set, each source (with its position) is rewritten by this function first.
-    rewrite: Option<(&'static str, fn(usize, &mut Profile))>,
+    rewrite: Option<(&'static str, Rewrite)>,
 }
 
 impl Case {
