@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn get_and_post_answer_known_addresses_only() {
-        let pc = marker_function_for_symbol_test as usize as u64 + 1;
+        let pc = marker_function_for_symbol_test as *const () as usize as u64 + 1;
         let get = handle(&Request::get(&format!(
             "/debug/pprof/symbol?{pc:#x}+0x1+junk"
         )));

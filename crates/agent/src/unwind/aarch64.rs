@@ -22,3 +22,25 @@ pub(crate) unsafe fn regs_from_ucontext(ucontext: *const libc::c_void) -> (u64, 
     let (pc, sp, fp, lr) = (m.pc, m.sp, m.regs[29], m.regs[30]);
     (pc, sp, UnwindRegsAarch64::new(lr, sp, fp))
 }
+
+/// The calling function's program counter, stack pointer and unwind registers, for walking
+/// the current thread's own stack.
+#[inline(always)]
+pub(crate) fn current_regs() -> (u64, u64, ArchRegs) {
+    let (pc, sp, fp, lr): (u64, u64, u64, u64);
+    // SAFETY: reads four registers into locals; no memory is touched.
+    unsafe {
+        std::arch::asm!(
+            "adr {pc}, .",
+            "mov {sp}, sp",
+            "mov {fp}, x29",
+            "mov {lr}, x30",
+            pc = out(reg) pc,
+            sp = out(reg) sp,
+            fp = out(reg) fp,
+            lr = out(reg) lr,
+            options(nomem, nostack, preserves_flags)
+        )
+    };
+    (pc, sp, UnwindRegsAarch64::new(lr, sp, fp))
+}

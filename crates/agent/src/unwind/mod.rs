@@ -88,15 +88,7 @@ impl Unwinder {
         ucontext: *const libc::c_void,
         out: &mut [u64],
     ) -> Result<usize, CaptureError> {
-        let slot = self
-            .scratch
-            .iter()
-            .find(|s| {
-                s.busy
-                    .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-            })
-            .ok_or(CaptureError::Busy)?;
+        let slot = self.claim()?;
         // SAFETY: the caller passes the handler's context.
         let (pc, sp, regs) = unsafe { regs_from_ucontext(ucontext) };
         // SAFETY: this thread owns `slot` until `busy` is released below.
@@ -109,6 +101,44 @@ impl Unwinder {
         };
         slot.busy.store(false, Ordering::Release);
         Ok(n)
+    }
+
+    /// Writes the calling thread's own stack into `out` like [`Unwinder::capture`], from this
+    /// function's frame, reading the stack in place between the stack pointer and `stack_top`
+    /// (the thread's highest stack address). For ordinary frames such as the allocator hook,
+    /// not for signal handlers.
+    #[inline(never)]
+    pub(crate) fn capture_current(
+        &self,
+        stack_top: u64,
+        out: &mut [u64],
+    ) -> Result<usize, CaptureError> {
+        let slot = self.claim()?;
+        let (pc, sp, regs) = arch::current_regs();
+        let len = stack_top.saturating_sub(sp) as usize;
+        // SAFETY: [sp, stack_top) is this thread's own stack, mapped, and holds only the frames
+        // of this function's callers, which stay unchanged while the walk reads them.
+        let stack = unsafe { std::slice::from_raw_parts(sp as *const u8, len) };
+        // SAFETY: this thread owns `slot` (its cache and run stack) until `busy` is released.
+        let n = unsafe {
+            let cache = &mut *slot.cache.get();
+            slot.run_stack
+                .run(|| self.walk(pc, sp, regs, stack, cache, out))
+        };
+        slot.busy.store(false, Ordering::Release);
+        Ok(n)
+    }
+
+    /// A free scratch slot, claimed with one compare-and-swap.
+    fn claim(&self) -> Result<&Scratch, CaptureError> {
+        self.scratch
+            .iter()
+            .find(|s| {
+                s.busy
+                    .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            })
+            .ok_or(CaptureError::Busy)
     }
 
     fn walk(
@@ -164,7 +194,7 @@ mod tests {
         // this thread and restores the default.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as usize;
+            sa.sa_sigaction = on_signal as *const () as usize;
             sa.sa_flags = libc::SA_SIGINFO;
             libc::sigaction(libc::SIGUSR2, &sa, std::ptr::null_mut());
             libc::raise(libc::SIGUSR2);
@@ -175,7 +205,7 @@ mod tests {
         assert!(depth >= 3, "only {depth} frames");
         // The test function itself must appear among the callers: code built without frame
         // pointers is unwound through .eh_frame.
-        let me = captures_through_a_signal_and_reaches_the_caller as usize as u64;
+        let me = captures_through_a_signal_and_reaches_the_caller as *const () as usize as u64;
         // SAFETY: the handler has returned; nothing else writes FRAMES.
         let frames = unsafe { &*std::ptr::addr_of!(FRAMES) };
         assert!(

@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn finds_main_executable_with_unwind_tables() {
-        let here = finds_main_executable_with_unwind_tables as usize as u64;
+        let here = finds_main_executable_with_unwind_tables as *const () as usize as u64;
         let modules = loaded_modules();
         let main = modules
             .iter()

@@ -24,3 +24,23 @@ pub(crate) unsafe fn regs_from_ucontext(ucontext: *const libc::c_void) -> (u64, 
     let bp = g[libc::REG_RBP as usize] as u64;
     (pc, sp, UnwindRegsX86_64::new(pc, sp, bp))
 }
+
+/// The calling function's program counter, stack pointer and unwind registers, for walking
+/// the current thread's own stack.
+#[inline(always)]
+pub(crate) fn current_regs() -> (u64, u64, ArchRegs) {
+    let (pc, sp, bp): (u64, u64, u64);
+    // SAFETY: reads three registers into locals; no memory is touched.
+    unsafe {
+        std::arch::asm!(
+            "lea {pc}, [rip]",
+            "mov {sp}, rsp",
+            "mov {bp}, rbp",
+            pc = out(reg) pc,
+            sp = out(reg) sp,
+            bp = out(reg) bp,
+            options(nomem, nostack, preserves_flags)
+        )
+    };
+    (pc, sp, UnwindRegsX86_64::new(pc, sp, bp))
+}
