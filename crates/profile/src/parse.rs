@@ -108,38 +108,35 @@ fn gzip_size_hint(data: &[u8], limits: &Limits) -> usize {
 /// that a decompression bomb never allocates past the limit.
 fn read_bounded(mut r: impl Read, limits: &Limits, hint: usize, gzip: bool) -> Result<Vec<u8>> {
     let limit = limits.max_decompressed_bytes;
-    let mut out: Vec<u8> = Vec::with_capacity(hint.max(READ_CHUNK));
+    // `out[..filled]` holds data; the rest of `out` is zeroed room for the next reads.
+    let mut out: Vec<u8> = Vec::new();
+    let mut filled = 0;
+    let mut next_size = hint.max(READ_CHUNK);
     loop {
-        if out.len() == out.capacity() {
-            let grow = out.len().max(READ_CHUNK);
-            let room = (limit.saturating_add(1) as usize).saturating_sub(out.len());
-            out.reserve_exact(grow.min(room).max(1));
+        if filled == out.len() {
+            // Never hold more room than the limit allows, plus one byte to notice passing it.
+            let cap = (limit.saturating_add(1)).min(usize::MAX as u64) as usize;
+            let grow = next_size.min(cap.saturating_sub(filled)).max(1);
+            out.resize(filled + grow, 0);
+            next_size = out.len();
         }
-        let len = out.len();
-        let want = (out.capacity() - len).min(READ_CHUNK);
-        out.resize(len + want, 0);
-        let n = match r.read(&mut out[len..]) {
+        let n = match r.read(&mut out[filled..]) {
+            Ok(0) => {
+                out.truncate(filled);
+                return Ok(out);
+            }
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                out.truncate(len);
-                continue;
-            }
-            Err(e) => {
-                out.truncate(len);
-                return Err(read_error(e, gzip));
-            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(e, gzip)),
         };
-        out.truncate(len + n);
-        if out.len() as u64 > limit {
+        filled += n;
+        if filled as u64 > limit {
             let what = if gzip {
                 "decompressed size"
             } else {
                 "profile size"
             };
             return Err(Error::Limit { what, limit });
-        }
-        if n == 0 && want > 0 {
-            return Ok(out);
         }
     }
 }
