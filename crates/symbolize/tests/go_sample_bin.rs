@@ -1,14 +1,16 @@
-//! Differential test against `go tool pprof -raw -symbolize=local:force` on google/pprof's
+//! Differential test against `go tool pprof -raw -symbolize=local[:force]` on google/pprof's
 //! `sample.bin` (a Go 1.9 x86-64 executable) and its CPU profile.
 //!
 //! Go 1.9 wrote no DWARF inline records, so DWARF gives one frame per address here, the same
-//! frame Go's pcln lookup gives (the physical function with the innermost file and line); the
-//! Locations section must then match Go's byte for byte.
+//! frame Go's pcln lookup gives (the physical function with the innermost file and line): the
+//! whole dump must match Go's byte for byte. (On binaries with DWARF inline records this crate
+//! returns the whole inline chain, where `go tool pprof` keeps one frame per address.)
 
-use std::path::Path;
 use std::process::Command;
 
-use ferroprof_profile::{write_raw, Location, LocationId, Mapping, MappingId, Profile};
+use ferroprof_profile::{
+    parse, write_raw, Limits, Location, LocationId, Mapping, MappingId, Profile,
+};
 use ferroprof_symbolize::{symbolize_profile, CandidateBinaries, SymbolizeOptions};
 use ferroprof_testsupport::{fixture, have_go};
 
@@ -30,90 +32,90 @@ fn go_raw(symbolize: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The named section of a `-raw` dump: its header line and the indented lines after it.
-fn section(raw: &str, name: &str) -> String {
-    let mut lines = raw.lines().skip_while(|l| *l != name);
-    let header = lines.next().unwrap_or_else(|| panic!("no {name} section"));
-    let body = lines.take_while(|l| {
-        l.starts_with(' ') || l.starts_with(|c: char| c.is_ascii_digit()) && name == "Mappings"
-    });
-    std::iter::once(header)
-        .chain(body)
-        .map(|l| format!("{l}\n"))
-        .collect()
+fn sample_profile() -> Profile {
+    let bytes = std::fs::read(fixture(&format!("{DIR}/sample.cpu"))).unwrap();
+    parse(&bytes, &Limits::default()).unwrap()
 }
 
-/// The profile's mapping and location addresses, read from Go's unsymbolized dump (the first
-/// line of each location carries its address).
-fn unsymbolized_profile(raw: &str) -> Profile {
-    let mut p = Profile::default();
-    for line in section(raw, "Locations").lines().skip(1) {
-        let mut fields = line.split_whitespace();
-        let (Some(id), Some(addr)) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        let Some(id) = id.strip_suffix(':').and_then(|i| i.parse().ok()) else {
-            continue;
-        };
-        let mut loc = Location::new(LocationId::new(id).unwrap());
-        loc.address = u64::from_str_radix(addr.trim_start_matches("0x"), 16).unwrap();
-        loc.mapping_id = MappingId::new(1);
-        p.location.push(loc);
-    }
-    let mappings = section(raw, "Mappings");
-    let mapping = mappings.lines().nth(1).expect("one mapping");
-    let (range, file) = mapping.trim_start_matches("1: ").split_once(' ').unwrap();
-    let nums: Vec<u64> = range
-        .split('/')
-        .map(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).unwrap())
-        .collect();
-    let mut m = Mapping::new(MappingId::new(1).unwrap());
-    (m.memory_start, m.memory_limit, m.file_offset) = (nums[0], nums[1], nums[2]);
-    m.filename = file.trim().to_string();
-    p.mapping.push(m);
-    p
+fn raw(p: &Profile) -> String {
+    let mut out = Vec::new();
+    write_raw(p, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn sample_bin() -> CandidateBinaries {
+    CandidateBinaries::new([fixture(DIR).join("sample.bin")])
+}
+
+/// The dump up to its Mappings section: Go's driver also rewrites the mapping's file to the
+/// local binary and drops mappings no sample uses, which is not symbolization's business.
+fn before_mappings(raw: &str) -> &str {
+    &raw[..raw.find("\nMappings\n").expect("a Mappings section")]
 }
 
 #[test]
-fn locations_match_go_local_symbolization() {
-    if !have_go("locations_match_go_local_symbolization") {
+fn local_symbolization_matches_go() {
+    if !have_go("local_symbolization_matches_go") {
         return;
     }
-    let mut profile = unsymbolized_profile(&go_raw("none"));
+    // The profile's locations carry Go 1.9's runtime symbols, but its mapping claims none, so
+    // Go symbolizes it again (dropping the runtime's inline frames, which its pcln lookup lacks).
+    let mut profile = sample_profile();
+    assert!(!profile.mapping[0].has_functions);
     assert!(
         profile.location.len() > 80,
         "{} locations",
         profile.location.len()
     );
-    let binaries = CandidateBinaries::new([fixture(DIR).join("sample.bin")]);
-    let report = symbolize_profile(&mut profile, &binaries, SymbolizeOptions::default());
+    let report = symbolize_profile(&mut profile, &sample_bin(), SymbolizeOptions::default());
     assert_eq!(report.messages, Vec::<String>::new());
     assert_eq!(report.symbolized_locations, profile.location.len());
     let m = &profile.mapping[0];
     assert!(m.has_functions && m.has_filenames && m.has_line_numbers && m.has_inline_frames);
+    let go = go_raw("local");
+    assert!(go.contains("sample.bin  [FN][FL][LN][IN]\n"));
+    let ours = raw(&profile);
+    if before_mappings(&ours) != before_mappings(&go) {
+        let first = ours.lines().zip(go.lines()).find(|(a, b)| a != b);
+        panic!("differs from go tool pprof; first differing line (ours, Go's): {first:?}");
+    }
+}
 
-    let mut ours = Vec::new();
-    write_raw(&profile, &mut ours).unwrap();
-    let ours = String::from_utf8(ours).unwrap();
-    let go = go_raw("local:force");
-    assert_eq!(section(&ours, "Locations"), section(&go, "Locations"));
+#[test]
+fn symbolized_mappings_are_left_alone_unless_forced() {
+    let mut profile = sample_profile();
+    let recorded = profile.function.len();
+    symbolize_profile(&mut profile, &sample_bin(), SymbolizeOptions::default());
+    let once = profile.clone();
+    let added = once.function.len() - recorded;
+    assert!(added > 10, "{added} functions added");
+    let report = symbolize_profile(&mut profile, &sample_bin(), SymbolizeOptions::default());
+    assert_eq!(report.symbolized_locations, 0);
+    assert_eq!(profile, once);
+    let options = SymbolizeOptions {
+        force: true,
+        ..SymbolizeOptions::default()
+    };
+    let report = symbolize_profile(&mut profile, &sample_bin(), options);
+    assert_eq!(report.symbolized_locations, profile.location.len());
+    // Go appends the functions again (its function table is per pass), with new ids.
+    assert_eq!(profile.function.len(), once.function.len() + added);
+    let last = profile.function.last().unwrap();
+    assert_eq!(last.id.get(), profile.function.len() as u64);
+    assert_eq!(profile.location.len(), once.location.len());
 }
 
 #[test]
 fn missing_binary_gives_gos_messages() {
-    let raw_profile = || {
-        let mut p = Profile::default();
-        let mut m = Mapping::new(MappingId::new(1).unwrap());
-        (m.memory_start, m.memory_limit) = (0x400000, 0x4b5000);
-        m.filename = "/elsewhere/sample.bin".into();
-        m.build_id = "abcd".into();
-        p.mapping.push(m);
-        let mut loc = Location::new(LocationId::new(1).unwrap());
-        (loc.address, loc.mapping_id) = (0x4b43df, MappingId::new(1));
-        p.location.push(loc);
-        p
-    };
-    let mut p = raw_profile();
+    let mut p = Profile::default();
+    let mut m = Mapping::new(MappingId::new(1).unwrap());
+    (m.memory_start, m.memory_limit) = (0x400000, 0x4b5000);
+    m.filename = "/elsewhere/sample.bin".into();
+    m.build_id = "abcd".into();
+    p.mapping.push(m);
+    let mut loc = Location::new(LocationId::new(1).unwrap());
+    (loc.address, loc.mapping_id) = (0x4b43df, MappingId::new(1));
+    p.location.push(loc);
     let none = CandidateBinaries::new(Vec::new());
     let report = symbolize_profile(&mut p, &none, SymbolizeOptions::default());
     assert_eq!(
@@ -126,5 +128,4 @@ fn missing_binary_gives_gos_messages() {
         ]
     );
     assert!(p.location[0].line.is_empty() && p.function.is_empty());
-    assert!(Path::new(&fixture(DIR)).exists());
 }

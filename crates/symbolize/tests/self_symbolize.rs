@@ -96,3 +96,23 @@ fn the_executable_opened_by_path_agrees_with_the_process_view() {
     let frames = object.lookup(bias.svma(addr), Demangle::Full).unwrap();
     assert_eq!(frames.last().unwrap().function, "self_symbolize::outer");
 }
+
+extern "C" {
+    fn getpid() -> i32;
+}
+
+#[test]
+fn resolves_a_function_of_a_loaded_shared_library() {
+    // SAFETY: getpid has no preconditions.
+    assert!(unsafe { getpid() } > 0);
+    let process = process();
+    let addr = Avma(getpid as *const () as usize as u64);
+    let entry = process.entry_for(addr).unwrap();
+    assert!(entry.path.contains("libc"), "{}", entry.path);
+    let frames = process.symbolize(FrameAddress::InstructionPointer(addr), Demangle::Default);
+    let frames = frames.unwrap();
+    // Debian's libc is stripped: the name comes from .dynsym (or DWARF when debug info is
+    // installed), where getpid may be an alias of __getpid.
+    let outer = frames.last().expect("a frame for getpid");
+    assert!(outer.function.ends_with("getpid"), "{frames:?}");
+}
