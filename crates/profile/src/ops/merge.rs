@@ -33,19 +33,20 @@ pub fn merge(profiles: &[&Profile]) -> Result<Profile> {
     for p in rest {
         check_compatible(first, p)?;
     }
-    let merged = merge_once(profiles, combine_headers(profiles));
-    if merged.sample.iter().any(is_zero_sample) {
-        // Sums that cancelled out: merging again drops them and what only they referenced.
-        return Ok(merge_once(&[&merged], combine_headers(&[&merged])));
-    }
-    Ok(merged)
+    Ok(merge_unchecked(profiles))
 }
 
 /// A copy of `profile` without the zero samples and the mappings, locations and functions no
 /// sample uses, renumbered in first-use order (`Profile.Compact`, a merge of one profile).
 pub fn compact(profile: &Profile) -> Profile {
-    let merged = merge_once(&[profile], combine_headers(&[profile]));
+    merge_unchecked(&[profile])
+}
+
+/// Merges profiles already known to be compatible (and at least one).
+fn merge_unchecked(profiles: &[&Profile]) -> Profile {
+    let merged = merge_once(profiles, combine_headers(profiles));
     if merged.sample.iter().any(is_zero_sample) {
+        // Sums that cancelled out: merging again drops them and what only they referenced.
         return merge_once(&[&merged], combine_headers(&[&merged]));
     }
     merged
@@ -87,7 +88,7 @@ fn show_value_type(vt: &ValueType) -> String {
 }
 
 /// Whether every value of the sample is zero (true for a sample with no values).
-pub(crate) fn is_zero_sample(s: &Sample) -> bool {
+fn is_zero_sample(s: &Sample) -> bool {
     s.value.iter().all(|&v| v == 0)
 }
 
