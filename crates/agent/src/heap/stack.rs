@@ -1,11 +1,28 @@
-//! Stack capture for the allocator hook: a frame-pointer walk bounded by the thread's stack.
+//! Stack capture for the allocator hook, through the agent's unwinder (framehop over `.eh_frame`,
+//! so it works without frame pointers), walking the calling thread's own stack in place.
 //!
-//! Runs in an ordinary frame (not a signal handler), with the hook's re-entrancy guard held. It
-//! reads only the current thread's stack, checks every frame pointer against the stack's bounds,
-//! alignment and direction, and stops at the first bad one, so a frame built without frame pointers
-//! truncates the stack rather than faulting.
+//! The unwinder is built once, by the first sample of the process, with the hook's guard held
+//! (its memory is not profiled). Building reads the loaded objects' unwind tables
+//! (`dl_iterate_phdr`, which takes the loader's lock once); samples taken by other threads while
+//! it is built, or while every scratch slot is busy, are recorded without a stack and counted.
+//! Objects loaded later unwind by frame pointers (framehop's fallback).
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+
+use crate::unwind::Unwinder;
+
+/// Captures that may run at once (one scratch slot each: a framehop cache, a 128 KiB copy
+/// buffer the in-place walk leaves unused, and a 256 KiB run stack).
+const CONCURRENCY: usize = 4;
+
+/// Frames of the capture itself at the start of every walk: the unwinder's own program counter
+/// and the return into [`capture`].
+const OWN_FRAMES: usize = 2;
+
+static UNWINDER: AtomicPtr<Unwinder> = AtomicPtr::new(std::ptr::null_mut());
+static BUILDING: AtomicBool = AtomicBool::new(false);
+static MISSED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     /// The current thread's stack top (highest address), 0 while unknown, `usize::MAX` when it
@@ -43,60 +60,45 @@ fn stack_top() -> usize {
     top
 }
 
-#[inline(always)]
-fn frame_pointer() -> usize {
-    let fp: usize;
-    // SAFETY: reads the frame-pointer register into a local; no memory is touched.
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        std::arch::asm!("mov {}, rbp", out(reg) fp, options(nomem, nostack, preserves_flags))
-    };
-    // SAFETY: as above, for aarch64's frame pointer x29.
-    #[cfg(target_arch = "aarch64")]
-    unsafe {
-        std::arch::asm!("mov {}, x29", out(reg) fp, options(nomem, nostack, preserves_flags))
-    };
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        fp = 0;
+/// The process's unwinder, built by the first caller; `None` while another thread builds it.
+fn unwinder() -> Option<&'static Unwinder> {
+    let built = UNWINDER.load(Ordering::Acquire);
+    if !built.is_null() {
+        // SAFETY: a published unwinder is leaked, so it lives for the rest of the process.
+        return Some(unsafe { &*built });
     }
-    fp
+    if BUILDING.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    let unwinder: &'static Unwinder = Box::leak(Box::new(Unwinder::new(CONCURRENCY)));
+    UNWINDER.store((unwinder as *const Unwinder).cast_mut(), Ordering::Release);
+    Some(unwinder)
 }
 
 /// Writes the return addresses of the callers of this function's caller into `buf`, innermost
-/// first, and returns how many were written.
+/// first, and returns how many were written; 0 (counted) when no unwinder slot is free.
 #[inline(never)]
 pub fn capture(buf: &mut [u64]) -> usize {
     let top = stack_top();
-    if top == usize::MAX {
+    let mut lookup = [0u64; super::MAX_DEPTH + OWN_FRAMES];
+    let want = (buf.len() + OWN_FRAMES).min(lookup.len());
+    let walked = match unwinder() {
+        Some(u) if top != usize::MAX => u.capture_current(top as u64, &mut lookup[..want]).ok(),
+        _ => None,
+    };
+    let Some(n) = walked else {
+        MISSED.fetch_add(1, Ordering::Relaxed);
         return 0;
+    };
+    let frames = &lookup[OWN_FRAMES.min(n)..n];
+    for (out, &addr) in buf.iter_mut().zip(frames) {
+        // Lookup addresses are return addresses − 1; Go's stacks hold the return addresses.
+        *out = addr + 1;
     }
-    let mut fp = frame_pointer();
-    let bottom = fp;
-    let mut n = 0;
-    while n < buf.len() {
-        let in_stack = fp >= bottom && fp.checked_add(16).is_some_and(|end| end <= top);
-        if !in_stack || fp % std::mem::align_of::<usize>() != 0 {
-            break;
-        }
-        // SAFETY: `fp` is aligned and lies, with the 16 bytes read, inside this thread's own
-        // stack between the current frame and the stack top, which is mapped.
-        let (next, ret) = unsafe {
-            let frame = fp as *const usize;
-            (frame.read(), frame.add(1).read())
-        };
-        if ret == 0 {
-            break;
-        }
-        // The first return address is in the caller of `capture`: skip it.
-        if fp != bottom {
-            buf[n] = ret as u64;
-            n += 1;
-        }
-        if next <= fp {
-            break;
-        }
-        fp = next;
-    }
-    n
+    frames.len().min(buf.len())
+}
+
+/// Samples recorded without a stack (unwinder busy or not yet built).
+pub fn missed() -> u64 {
+    MISSED.load(Ordering::Relaxed)
 }

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::mem::size_of;
 
-use super::{buckets, hook, live, sampler};
+use super::{buckets, hook, live, sampler, stack};
 
 /// Allocator statistics, the Rust counterpart of the figures Go prints after a heap profile.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct HeapStats {
     pub samples_dropped: u64,
     /// Sampled blocks whose address could not be tracked, so their frees are not in the profile.
     pub frees_untracked: u64,
+    /// Samples recorded without a stack: the unwinder was busy or not built yet.
+    pub stacks_missed: u64,
     /// Address space reserved by the profiler's static tables (resident only as used).
     pub profiler_reserved_bytes: u64,
     /// Resident set size (`VmRSS` of `/proc/self/status`), if readable.
@@ -72,6 +74,7 @@ pub fn stats() -> HeapStats {
             sample_rate: sampler::sample_rate(),
             samples_dropped: buckets::dropped(),
             frees_untracked: live::dropped(),
+            stacks_missed: stack::missed(),
             profiler_reserved_bytes: (buckets::reserved_bytes() + live::reserved_bytes()) as u64,
             rss_bytes: status_kib(&status, "VmRSS:"),
             peak_rss_bytes: status_kib(&status, "VmHWM:"),
@@ -134,6 +137,7 @@ impl HeapStats {
             ("MemProfileRate", "sample_rate", self.sample_rate),
             ("SamplesDropped", "samples_dropped", self.samples_dropped),
             ("FreesUntracked", "frees_untracked", self.frees_untracked),
+            ("StacksMissed", "stacks_missed", self.stacks_missed),
             (
                 "ProfilerReserved",
                 "profiler_reserved_bytes",
