@@ -17,6 +17,8 @@
 //! - Symbolization happens at export time, in the request's thread, never in a handler.
 #![deny(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod cpu;
 mod endpoints;
 mod error;
