@@ -237,7 +237,7 @@ impl Config {
 
     /// The current value of the option `name`, as the shell shows it.
     pub fn get(&self, name: &str) -> Option<String> {
-        match flags::lookup(name)?.role {
+        match flags::lookup_option(name)?.role {
             Role::Option { get, .. } => Some(get(self).display()),
             Role::Choice { option, .. } => self.get(option),
             _ => None,

@@ -28,6 +28,7 @@ pub fn fetch_profiles(sources: &Sources, limits: &Limits, ui: &mut dyn Ui) -> Re
     if let Some(comment) = &sources.comment {
         profile.comments.push(comment.clone());
     }
+    ferroprof_profile::check_valid(&profile)?;
     Ok(profile)
 }
 

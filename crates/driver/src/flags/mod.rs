@@ -103,6 +103,9 @@ pub enum Role {
         url_param: Option<&'static str>,
         /// Whether the web UI keeps it in saved settings.
         saved: bool,
+        /// Whether it is a command-line flag; multiple-choice options (`sort`, `granularity`)
+        /// are set on the command line through their choices (`-cum`, `-lines`) instead.
+        flag: bool,
     },
     /// One value of a multiple-choice option (`-cum` for `sort`, `-lines` for `granularity`).
     Choice {
@@ -163,16 +166,26 @@ impl Flag {
     pub fn summary(&self) -> &'static str {
         self.help.lines().next().unwrap_or("")
     }
+
+    /// Whether the flag is accepted on the command line.
+    pub fn is_command_line_flag(&self) -> bool {
+        !matches!(self.role, Role::Option { flag: false, .. })
+    }
 }
 
-/// The flag with this name, if any.
-pub fn lookup(name: &str) -> Option<&'static Flag> {
+/// The entry of the table with this name, if any (command-line flag or not).
+fn find(name: &str) -> Option<&'static Flag> {
     FLAGS.iter().find(|f| f.name == name)
+}
+
+/// The command-line flag with this name, if any.
+pub fn lookup(name: &str) -> Option<&'static Flag> {
+    find(name).filter(|f| f.is_command_line_flag())
 }
 
 /// The option (or choice of an option) with this name: what the shell and the web UI can set.
 pub fn lookup_option(name: &str) -> Option<&'static Flag> {
-    lookup(name).filter(|f| matches!(f.role, Role::Option { .. } | Role::Choice { .. }))
+    find(name).filter(|f| matches!(f.role, Role::Option { .. } | Role::Choice { .. }))
 }
 
 #[cfg(test)]

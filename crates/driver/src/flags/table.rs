@@ -72,10 +72,18 @@ macro_rules! option {
             |c| regex_text(&c.$name))
     };
     (@ $name:ident, $kind:expr, $url:expr, $saved:expr, $help:expr, $set:expr, $get:expr) => {
+        option!(@@ $name, $kind, $url, $saved, $help, $set, $get, true)
+    };
+    // A multiple-choice option: set through its choices on the command line, by name elsewhere.
+    (choices $name:ident, url: $url:expr, $set:expr, $get:expr) => {
+        option!(@@ $name, Kind::Text, Some($url), true, "", $set, $get, false)
+    };
+    (@@ $name:ident, $kind:expr, $url:expr, $saved:expr, $help:expr, $set:expr, $get:expr,
+        $flag:expr) => {
         Flag {
             name: stringify!($name),
             kind: $kind,
-            role: Role::Option { set: $set, get: $get, url_param: $url, saved: $saved },
+            role: Role::Option { set: $set, get: $get, url_param: $url, saved: $saved, flag: $flag },
             help: $help,
         }
     };
@@ -267,6 +275,7 @@ pub static FLAGS: &[Flag] = &[
             },
             url_param: None,
             saved: false,
+            flag: true,
         },
         help: "Output filename for file-based outputs",
     },
@@ -301,7 +310,7 @@ pub static FLAGS: &[Flag] = &[
             Divide all samples values by a constant, eg the number of processors or jobs."),
     option!(normalize: Bool, url: Some("norm"), saved: true,
         help: "Scales profile based on the base profile."),
-    option!(@ sort, Kind::Text, Some("sort"), true, "",
+    option!(choices sort, url: "sort",
     |c, v| {
         c.sort = match as_text(v)? {
             "flat" => SortOrder::Flat,
@@ -357,7 +366,7 @@ pub static FLAGS: &[Flag] = &[
     option!(noinlines: Bool, url: Some("noinlines"), saved: true,
         help: "Ignore inlines.\n\
             Attributes inlined functions to their first out-of-line caller."),
-    option!(@ granularity, Kind::Text, Some("g"), true, "",
+    option!(choices granularity, url: "g",
         |c, v| {
             let text = as_text(v)?;
             c.granularity = Granularity::from_name(text)

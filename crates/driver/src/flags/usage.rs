@@ -114,8 +114,7 @@ mod tests {
         for f in FLAGS {
             let listed =
                 text.contains(&format!("-{} ", f.name)) || text.contains(&format!("-{}\n", f.name));
-            let group = matches!(f.role, Role::Option { .. }) && f.help.is_empty();
-            assert!(listed || group, "-{} missing from usage", f.name);
+            assert_eq!(listed, f.is_command_line_flag(), "-{}", f.name);
         }
         assert!(text.contains("    -nodecount       Max number of nodes to show\n"));
         assert!(text.contains("    granularity\n      -functions       Aggregate at the function"));
