@@ -272,3 +272,53 @@ fn remove_matching(name: &str, open: char, close: char) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferroprof_profile::{Function, FunctionId};
+
+    fn function(id: u64, name: &str, system_name: &str) -> Function {
+        let mut f = Function::new(FunctionId::new(id).unwrap());
+        f.name = name.into();
+        f.system_name = system_name.into();
+        f
+    }
+
+    #[test]
+    fn profile_demangling_skips_demangled_names_unless_forced() {
+        let mut p = Profile::default();
+        p.function
+            .push(function(1, "_ZN6shapes6squareEl", "_ZN6shapes6squareEl"));
+        p.function.push(function(2, "custom", "_ZN3foo3barEv"));
+        p.function.push(function(3, "", "_Z1fv"));
+        p.function.push(function(4, "ns::f(int)", "ns::f(int)"));
+        demangle_profile(&mut p, Demangle::Default, false);
+        let names: Vec<&str> = p.function.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["shapes::square", "custom", "f", "ns::f"]);
+
+        demangle_profile(&mut p, Demangle::Full, true);
+        let names: Vec<&str> = p.function.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["shapes::square(long)", "foo::bar()", "f()", "ns::f(int)"]
+        );
+
+        demangle_profile(&mut p, Demangle::None, true);
+        assert!(p.function.iter().all(|f| f.name == f.system_name));
+    }
+
+    #[test]
+    fn template_stripping_keeps_angle_operators() {
+        assert_eq!(
+            strip_template_args("a<b<c>>::operator<<").as_deref(),
+            Some("a::operator<<")
+        );
+        assert_eq!(
+            strip_template_args("x::operator< <int>").as_deref(),
+            Some("x::operator<")
+        );
+        assert_eq!(strip_template_args("f<(a>b)>").as_deref(), None);
+        assert_eq!(strip_template_args("a>b"), None);
+    }
+}

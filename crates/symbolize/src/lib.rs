@@ -24,7 +24,14 @@
 //! - The profile pass follows Go's `localSymbolize` (which mappings, which flags, function ids)
 //!   and returns Go's messages instead of printing them; where a binary comes from is the
 //!   caller's business, through the small [`BinaryLookup`] trait.
+//! - Cost, measured with `examples/symbolize_binary.rs` (release build, 2 shared cores): a
+//!   41 MiB debug test binary of this crate opens in 50–75 ms, builds its DWARF context on the
+//!   first lookup in ~40 ms, resolves all 9,425 function addresses in 165 ms cold (3.4 µs each
+//!   warm), at 79 MiB peak RSS including the file itself; GNU addr2line takes 7.6 s and 259 MiB
+//!   for the same addresses. The file is read once into shared storage (no copy).
 //! - Hostile objects give a typed [`Error`], never a panic.
+//! - [`ObjectSymbolizer`], [`ProcessSymbolizer`] and [`CandidateBinaries`] are `Send + Sync`;
+//!   lookups in one object are serialized by a lock.
 //! - Only ELF is read. Go's `go tool pprof` reads Go binaries through their pcln table, which
 //!   gives one frame per address (the physical function with the innermost file and line); this
 //!   crate reads DWARF and returns the whole inline chain, as pprof's binutils path does.

@@ -64,13 +64,13 @@ impl ObjectSymbolizer {
     /// used if one of [`ObjectSymbolizer::debug_file_candidates`] exists and has the same build
     /// id, as GNU addr2line follows `.gnu_debuglink` and build-id links.
     pub fn open(path: &Path) -> Result<Self> {
-        let data = std::fs::read(path).map_err(|source| Error::Read {
+        let data = read_shared(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
         let object = Self::from_bytes(path.display().to_string(), data)?;
         for candidate in object.debug_file_candidates(path) {
-            let Ok(debug) = std::fs::read(&candidate) else {
+            let Ok(debug) = read_shared(&candidate) else {
                 continue;
             };
             let debug_id =
@@ -87,8 +87,9 @@ impl ObjectSymbolizer {
         Ok(object)
     }
 
-    /// Opens an ELF object from its bytes; `name` names it in errors.
-    pub fn from_bytes(name: impl Into<String>, data: Vec<u8>) -> Result<Self> {
+    /// Opens an ELF object from its bytes; `name` names it in errors. (A `Vec<u8>` is copied
+    /// once into shared storage; an `Arc<[u8]>` is used as is.)
+    pub fn from_bytes(name: impl Into<String>, data: impl Into<Arc<[u8]>>) -> Result<Self> {
         let name = name.into();
         let data: Arc<[u8]> = data.into();
         let file = parse(&name, &data)?;
@@ -116,7 +117,7 @@ impl ObjectSymbolizer {
 
     /// Takes DWARF from a separate debug file (split debug info: `objcopy --only-keep-debug`,
     /// found through `.gnu_debuglink` or the build id) instead of from the object itself.
-    pub fn with_debug_file(mut self, data: Vec<u8>) -> Result<Self> {
+    pub fn with_debug_file(mut self, data: impl Into<Arc<[u8]>>) -> Result<Self> {
         let data: Arc<[u8]> = data.into();
         parse(&self.name, &data)?;
         self.debug_data = Some(data);
@@ -373,6 +374,20 @@ fn layout_of<Elf: FileHeader<Endian = Endianness>>(f: &ElfFile<'_, Elf>) -> ElfL
         segments,
         text_segment,
     }
+}
+
+/// Reads a file straight into shared storage, without the copy `Arc::from(Vec)` makes (which
+/// would double the peak memory for a large binary).
+fn read_shared(path: &Path) -> std::io::Result<Arc<[u8]>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len())
+        .map_err(|_| std::io::Error::other("file larger than the address space"))?;
+    let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
+    if let Some(buf) = Arc::get_mut(&mut data) {
+        file.read_exact(buf)?;
+    }
+    Ok(data)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -116,3 +116,11 @@ fn resolves_a_function_of_a_loaded_shared_library() {
     let outer = frames.last().expect("a frame for getpid");
     assert!(outer.function.ends_with("getpid"), "{frames:?}");
 }
+
+#[test]
+fn symbolizers_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<ObjectSymbolizer>();
+    shareable::<ProcessSymbolizer>();
+    shareable::<ferroprof_symbolize::CandidateBinaries>();
+}
