@@ -172,3 +172,9 @@ fn several_sources_are_merged() {
     assert_ne!(one, two);
     assert_eq!(one.lines().count(), two.lines().count());
 }
+
+#[test]
+fn help_matches_its_snapshot() {
+    let out = ferroprof(&["-help"]);
+    ferroprof_testsupport::assert_golden(env!("CARGO_MANIFEST_DIR"), "help/help.txt", &stderr(&out));
+}

@@ -22,11 +22,16 @@ various views of a profile.
 Details:
 ";
 
-const SOURCES: &str = "    profile.pb.gz         Profile in compressed protobuf format
-    legacy_profile        Profile in legacy pprof format
-    http://host/profile   URL for profile handler to retrieve
-    Binary                Local path or build id of binary for symbolization
-";
+/// What a source argument can be, listed after the source flags.
+const SOURCES: [(&str, &str); 4] = [
+    ("profile.pb.gz", "Profile in compressed protobuf format"),
+    ("legacy_profile", "Profile in legacy pprof format"),
+    ("http://host/prof", "URL for profile handler to retrieve"),
+    (
+        "binary",
+        "Local path or build id of binary for symbolization",
+    ),
+];
 
 const ENVIRONMENT: &str = "  Environment Variables:
    PPROF_TMPDIR       Location for saved profiles (default $HOME/pprof)
@@ -79,8 +84,7 @@ fn choice_groups() -> String {
 
 /// The text `-help` prints.
 pub fn usage() -> String {
-    [
-        HEADER.to_string(),
+    let sections = [
         section(
             "Output formats (select at most one):",
             |f| matches!(f.role, Role::Command(_)),
@@ -92,7 +96,10 @@ pub fn usage() -> String {
             true,
         ),
         choice_groups(),
-        section("Source options:", |f| matches!(f.role, Role::Source), false) + SOURCES,
+        section("Source options:", |f| matches!(f.role, Role::Source), false)
+            + &SOURCES
+                .map(|(name, help)| line("    ", name, help))
+                .concat(),
         section("Misc options:", |f| matches!(f.role, Role::Misc), false),
         section(
             "Legacy convenience options:",
@@ -100,8 +107,8 @@ pub fn usage() -> String {
             false,
         ),
         ENVIRONMENT.to_string(),
-    ]
-    .join("\n")
+    ];
+    HEADER.to_string() + &sections.join("\n")
 }
 
 #[cfg(test)]
