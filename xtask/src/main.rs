@@ -1,1 +1,26 @@
-fn main() {}
+//! Project tasks. `cargo run -p xtask --release -- gen …` writes a large synthetic profile for
+//! benchmarks; see `gen --help`.
+
+mod gen;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo run -p xtask --release -- gen [--samples N] [--stacks N] \
+[--depth N] [--functions N] [--labels N] [--seed N] [--uncompressed] --out FILE";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("gen") => match gen::Options::from_args(&args[1..]).and_then(|o| gen::run(&o)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask gen: {e}\n{USAGE}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
