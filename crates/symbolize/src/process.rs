@@ -9,6 +9,7 @@ use crate::address::{Avma, FileOffset, FrameAddress, MappingRange};
 use crate::demangle::Demangle;
 use crate::error::{Error, Result};
 use crate::object::{Frame, ObjectSymbolizer};
+use crate::profile::BinaryLookup;
 
 /// One line of `/proc/<pid>/maps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +118,20 @@ impl ProcessSymbolizer {
         };
         let bias = object.bias(&entry.range, avma)?;
         object.lookup(bias.svma(avma), mode)
+    }
+}
+
+/// A profile of this process names its mappings' files by path, so [`symbolize_profile`] can
+/// open them through the same cache as [`ProcessSymbolizer::symbolize`].
+///
+/// [`symbolize_profile`]: crate::symbolize_profile
+impl BinaryLookup for ProcessSymbolizer {
+    fn open(&self, mapping: &ferroprof_profile::Mapping) -> Result<Arc<ObjectSymbolizer>> {
+        self.object(&mapping.filename)
+            .ok_or_else(|| Error::NoBinary {
+                file: mapping.filename.clone(),
+                build_id: mapping.build_id.clone(),
+            })
     }
 }
 

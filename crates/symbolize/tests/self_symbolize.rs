@@ -21,8 +21,13 @@ fn outer(x: u64) -> u64 {
     inner(black_box(x)) ^ 0x55
 }
 
-fn process() -> ProcessSymbolizer {
-    ProcessSymbolizer::from_maps(&std::fs::read_to_string("/proc/self/maps").unwrap()).unwrap()
+/// One symbolizer for all tests, so that the (debug-built, slow) DWARF parse happens once.
+fn process() -> &'static ProcessSymbolizer {
+    static PROCESS: std::sync::OnceLock<ProcessSymbolizer> = std::sync::OnceLock::new();
+    PROCESS.get_or_init(|| {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        ProcessSymbolizer::from_maps(&maps).unwrap()
+    })
 }
 
 #[test]
@@ -123,4 +128,42 @@ fn symbolizers_can_be_shared_between_threads() {
     shareable::<ObjectSymbolizer>();
     shareable::<ProcessSymbolizer>();
     shareable::<ferroprof_symbolize::CandidateBinaries>();
+}
+
+/// The agent's export path: a profile of this process, its mappings from `/proc/self/maps`,
+/// symbolized through the process's own object cache.
+#[test]
+fn profile_of_this_process_symbolizes_through_its_maps() {
+    use ferroprof_profile::{Location, LocationId, Mapping, MappingId, Profile};
+    use ferroprof_symbolize::{symbolize_profile, SymbolizeOptions};
+
+    let process = process();
+    let addr = Avma(outer as *const () as usize as u64);
+    let entry = process.entry_for(addr).unwrap();
+    let mut p = Profile::default();
+    let mut m = Mapping::new(MappingId::new(1).unwrap());
+    (m.memory_start, m.memory_limit, m.file_offset) = (
+        entry.range.start.0,
+        entry.range.limit.0,
+        entry.range.offset.0,
+    );
+    m.filename = entry.path.clone();
+    m.build_id = process
+        .object(&entry.path)
+        .unwrap()
+        .build_id()
+        .unwrap()
+        .to_string();
+    p.mapping.push(m);
+    let mut loc = Location::new(LocationId::new(1).unwrap());
+    (loc.address, loc.mapping_id) = (addr.0, MappingId::new(1));
+    p.location.push(loc);
+
+    let report = symbolize_profile(&mut p, process, SymbolizeOptions::default());
+    assert!(report.messages.is_empty(), "{:?}", report.messages);
+    assert_eq!(report.symbolized_locations, 1);
+    let f = &p.function[p.function.len() - 1];
+    assert_eq!(f.name, "self_symbolize::outer");
+    assert!(f.filename.ends_with("tests/self_symbolize.rs"));
+    assert!(p.mapping[0].has_functions && p.mapping[0].has_line_numbers);
 }
