@@ -119,6 +119,7 @@ impl Server {
 
     /// Binds and starts serving on a new thread.
     pub fn start(self) -> Result<ServerHandle> {
+        heap::start_alloctrace_from_env();
         let router = self
             .router
             .unwrap_or_else(|| Router::standard(&self.config));

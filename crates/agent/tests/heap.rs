@@ -246,3 +246,138 @@ fn profile_has_gos_shape_and_no_profiler_frames() {
     }
     drop(kept);
 }
+
+struct Teardown;
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        drop(tls_dtor_alloc());
+    }
+}
+
+thread_local! {
+    static TEARDOWN: std::cell::RefCell<Option<Teardown>> = const { std::cell::RefCell::new(None) };
+}
+
+#[inline(never)]
+fn tls_dtor_alloc() -> Vec<u8> {
+    black_box(vec![3u8; 3000])
+}
+
+/// A10: 10k short-lived threads whose thread-local destructors allocate and free, one in ten
+/// panicking, with sampling on: no abort, nothing dropped, the exiting threads' counts flushed,
+/// the destructors' allocations profiled and the profiler's own absent.
+#[test]
+fn a10_thread_teardown_panics_and_reentrancy() {
+    let _g = lock();
+    heap::set_sample_rate(512);
+    let before = heap::stats();
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut panicked = 0;
+    for _batch in 0..100 {
+        let handles: Vec<_> = (0..100)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    TEARDOWN.with(|t| *t.borrow_mut() = Some(Teardown));
+                    black_box(vec![i as u8; 100 + i * 10]);
+                    assert!(i % 10 != 0, "thread {i} panics on purpose");
+                })
+            })
+            .collect();
+        panicked += handles.into_iter().map(|h| h.join()).filter(Result::is_err).count();
+    }
+    std::panic::set_hook(hook);
+    let after = heap::stats();
+    let allocs = heap::profile(ProfileKind::Allocs);
+    heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
+    assert_eq!(panicked, 1000);
+    assert_eq!((after.samples_dropped, after.frees_untracked), (0, 0));
+    assert_eq!(
+        after.profiler_reserved_bytes,
+        before.profiler_reserved_bytes
+    );
+    assert!(after.mallocs - before.mallocs >= 20_000);
+    let leaked = after.live_objects as i64 - before.live_objects as i64;
+    assert!(
+        leaked.abs() < 2_000,
+        "exited threads' counts not flushed: {leaked} objects"
+    );
+    let dtor = values_for(&allocs, "tls_dtor_alloc");
+    assert!(
+        dtor[0] > 0 && dtor[2] == 0,
+        "destructor allocations {dtor:?}"
+    );
+    for f in &allocs.function {
+        for own in [
+            "ferroprof::heap",
+            "ferroprof::export",
+            "ferroprof_symbolize",
+            "framehop",
+        ] {
+            assert!(
+                !f.name.contains(own),
+                "profiler frame in the profile: {}",
+                f.name
+            );
+        }
+    }
+}
+
+#[inline(never)]
+fn go_visible_leak() -> Vec<Vec<u8>> {
+    (0..64).map(|i| black_box(vec![i as u8; 8192])).collect()
+}
+
+fn go_pprof(args: &[&str]) -> String {
+    let out = std::process::Command::new("go")
+        .args(["tool", "pprof"])
+        .args(args)
+        .output()
+        .expect("run go tool pprof");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "go tool pprof {args:?}: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// `go tool pprof` reads heap and allocs from the agent's endpoints, as protobuf and as
+/// `debug=1` text, with Go's sample types and the Rust functions that allocated.
+#[test]
+fn go_tool_pprof_reads_heap_and_allocs_endpoints() {
+    if !ferroprof_testsupport::have_go("go_tool_pprof_reads_heap_and_allocs_endpoints") {
+        return;
+    }
+    let _g = lock();
+    heap::set_sample_rate(4096);
+    let kept = go_visible_leak();
+    let server = ferroprof::serve("127.0.0.1:0").expect("start server");
+    let base = format!("http://{}/debug/pprof", server.local_addr());
+    let heap_raw = go_pprof(&["-raw", &format!("{base}/heap")]);
+    let allocs_raw = go_pprof(&["-raw", &format!("{base}/allocs")]);
+    let top = go_pprof(&["-top", "-sample_index=inuse_space", &format!("{base}/heap")]);
+    let dir = std::env::temp_dir().join(format!("ferroprof-heap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text_path = dir.join("heap.txt");
+    std::fs::write(&text_path, heap::text()).unwrap();
+    let text_raw = go_pprof(&["-raw", text_path.to_str().unwrap()]);
+    server.shutdown();
+    heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
+    drop(kept);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        heap_raw.contains("PeriodType: space bytes\nPeriod: 4096\n"),
+        "{heap_raw}"
+    );
+    assert!(heap_raw
+        .contains("alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes\n"));
+    assert!(heap_raw.contains("bytes:[8192]"));
+    assert!(allocs_raw.contains(
+        "alloc_objects/count alloc_space/bytes[dflt] inuse_objects/count inuse_space/bytes"
+    ));
+    assert!(top.contains("go_visible_leak"), "{top}");
+    assert!(text_raw.contains("inuse_space/bytes"), "{text_raw}");
+}

@@ -153,6 +153,14 @@ pub fn record_free_undone(id: BucketId, size: u64) {
     b.free_bytes.fetch_sub(size, Ordering::Relaxed);
 }
 
+/// Filled buckets.
+pub fn count() -> usize {
+    TABLE
+        .iter()
+        .filter(|b| b.state.load(Ordering::Relaxed) == READY)
+        .count()
+}
+
 /// Address space of the table.
 pub fn reserved_bytes() -> usize {
     super::stats::table_bytes::<Bucket>(BUCKETS)

@@ -19,18 +19,33 @@ pub fn profile(kind: ProfileKind) -> Profile {
     })
 }
 
-/// The change over `window`: a profile now, another after sleeping `window`, and their
-/// difference, as Go's `?seconds=N` delta profiles (values may be negative).
-pub fn delta_profile(kind: ProfileKind, window: Duration) -> Profile {
-    let start_time = SystemTime::now();
-    let start = hook::untracked(buckets::snapshot);
-    std::thread::sleep(window);
-    hook::untracked(|| {
-        let end_time = SystemTime::now();
-        let samples = report::delta(&start, &buckets::snapshot());
-        let duration = end_time.duration_since(start_time).unwrap_or(window);
-        build(kind, &samples, end_time, Some(duration))
-    })
+/// The buckets at one moment, the start of a delta profile (Go's `?seconds=N`).
+#[derive(Debug)]
+pub struct Snapshot {
+    records: Vec<buckets::Record>,
+    taken: SystemTime,
+}
+
+impl Snapshot {
+    /// Reads the buckets now.
+    pub fn take() -> Snapshot {
+        hook::untracked(|| Snapshot {
+            records: buckets::snapshot(),
+            taken: SystemTime::now(),
+        })
+    }
+
+    /// What changed since this snapshot, as Go's delta profiles: the first profile scaled by -1
+    /// merged into the second, unchanged samples dropped, so values may be negative; the
+    /// duration is the time between the two.
+    pub fn delta(&self, kind: ProfileKind) -> Profile {
+        hook::untracked(|| {
+            let now = SystemTime::now();
+            let samples = report::delta(&self.records, &buckets::snapshot());
+            let window = now.duration_since(self.taken).unwrap_or_default();
+            build(kind, &samples, now, Some(window))
+        })
+    }
 }
 
 /// The `debug=1` text of heap (and allocs, which Go writes identically): raw sampled counts,

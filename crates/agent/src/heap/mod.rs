@@ -30,6 +30,7 @@
 //!   is as of the request, and `?gc=1` has nothing to collect.
 
 mod buckets;
+pub(crate) mod endpoint;
 mod export;
 mod hook;
 mod live;
@@ -38,15 +39,17 @@ mod sampler;
 mod stack;
 mod stats;
 mod text;
+mod trace;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use buckets::MAX_DEPTH;
-pub use export::{delta_profile, profile, text};
+pub use export::{profile, text, Snapshot};
 pub use hook::{untracked, Allocator, FLUSH_EVERY};
 pub use report::{unsample, ProfileKind};
 pub use sampler::{sample_rate, set_sample_rate, DEFAULT_SAMPLE_RATE};
 pub use stats::{stats, HeapStats, LibcMalloc};
+pub use trace::{start_alloctrace_from_env, ALLOCTRACE_VAR};
 
 static DEPTH: AtomicUsize = AtomicUsize::new(MAX_DEPTH);
 

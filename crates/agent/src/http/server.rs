@@ -101,7 +101,8 @@ pub(crate) fn start(
     let stop2 = stop.clone();
     let thread = std::thread::Builder::new()
         .name("ferroprof-http".into())
-        .spawn(move || accept_loop(listener, stop2, ctx))
+        // The server's threads are the profiler's: their allocations are never sampled.
+        .spawn(move || crate::heap::untracked(|| accept_loop(listener, stop2, ctx)))
         .map_err(bind_err)?;
     Ok(ServerHandle {
         addr: local,
@@ -145,7 +146,7 @@ fn accept_loop(listener: TcpListener, stop: Arc<AtomicBool>, ctx: Arc<Context>) 
         let spawned = std::thread::Builder::new()
             .name("ferroprof-conn".into())
             .spawn(move || {
-                serve_connection(stream, &ctx2);
+                crate::heap::untracked(|| serve_connection(stream, &ctx2));
                 ctx2.active.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {

@@ -1,0 +1,144 @@
+//! `/debug/pprof/heap`, `/debug/pprof/allocs` and `/debug/pprof/allocstats`, answering as Go's
+//! `net/http/pprof` handler does for heap and allocs (GO-REFERENCE.md §1.2–1.5).
+
+use std::time::{Duration, Instant};
+
+use super::{ProfileKind, Snapshot};
+use crate::http::{Request, Response};
+use crate::router::{Route, Router};
+
+/// The index description of `heap` (Go's, but for `gc`, which has nothing to do here).
+const HEAP_DESCRIPTION: &str = "A sampling of memory allocations of live objects. The gc GET parameter is accepted and does nothing: a Rust heap has no garbage collector.";
+/// The index description of `allocs` (Go's).
+const ALLOCS_DESCRIPTION: &str = "A sampling of all past memory allocations";
+/// The index description of `allocstats`.
+const STATS_DESCRIPTION: &str =
+    "Allocator statistics as JSON: live and cumulative bytes and counts, sampling, RSS.";
+
+/// How often a delta profile checks whether the client went away.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+
+/// Adds `heap`, `allocs` and `allocstats`; delta profiles are capped at `max_seconds` (the
+/// server's write timeout, as for CPU profiles).
+pub(crate) fn add_routes(router: &mut Router, max_seconds: u64) {
+    for (kind, description) in [
+        (ProfileKind::Heap, HEAP_DESCRIPTION),
+        (ProfileKind::Allocs, ALLOCS_DESCRIPTION),
+    ] {
+        let route = Route::new(kind.name(), description, move |r| {
+            handle(kind, r, max_seconds)
+        });
+        router.route(route.with_count(count));
+    }
+    router.route(Route::new("allocstats", STATS_DESCRIPTION, handle_stats));
+}
+
+/// `heap` or `allocs`: `debug=0` the gzipped profile, any other `debug` the text, `seconds=N` a
+/// delta profile of N seconds (at most `max_seconds`). `gc` is accepted and ignored.
+fn handle(kind: ProfileKind, request: &Request, max_seconds: u64) -> Response {
+    if !request.form_value("seconds").is_empty() {
+        return delta(kind, request, max_seconds);
+    }
+    if request.int_param("debug") != 0 {
+        return Response::text(super::text());
+    }
+    attachment(kind.name(), &super::profile(kind))
+}
+
+/// Go's `serveDeltaProfile`, its checks in Go's order.
+fn delta(kind: ProfileKind, request: &Request, max_seconds: u64) -> Response {
+    let secs = match request.form_value("seconds").parse::<i64>() {
+        Ok(s) if s > 0 => s as u64,
+        _ => {
+            return Response::error(
+                400,
+                "invalid value for \"seconds\" - must be a positive integer",
+            )
+        }
+    };
+    if secs > max_seconds {
+        return Response::error(400, "profile duration exceeds server's WriteTimeout");
+    }
+    if request.int_param("debug") != 0 {
+        return Response::error(400, "seconds and debug params are incompatible");
+    }
+    let start = Snapshot::take();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if request.is_cancelled() {
+            return Response::error(500, "context canceled");
+        }
+        std::thread::sleep(CANCEL_POLL.min(deadline.saturating_duration_since(Instant::now())));
+    }
+    attachment(&format!("{}-delta", kind.name()), &start.delta(kind))
+}
+
+fn attachment(name: &str, profile: &ferroprof_profile::Profile) -> Response {
+    match super::untracked(|| crate::export::encode(profile)) {
+        Ok(bytes) => Response::attachment(name, bytes),
+        Err(e) => Response::error(500, &e.to_string()),
+    }
+}
+
+/// `allocstats`: [`super::stats`] as JSON.
+fn handle_stats(_request: &Request) -> Response {
+    Response::new(
+        200,
+        "application/json",
+        super::stats().to_json().into_bytes(),
+    )
+}
+
+/// The index count of heap and allocs: sampled stacks recorded (Go: `MemProfile` records).
+fn count() -> usize {
+    super::buckets::count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_checks_follow_go() {
+        let cases = [
+            (
+                "/debug/pprof/heap?seconds=abc",
+                400,
+                "invalid value for \"seconds\"",
+            ),
+            (
+                "/debug/pprof/heap?seconds=-1",
+                400,
+                "invalid value for \"seconds\"",
+            ),
+            (
+                "/debug/pprof/heap?seconds=0",
+                400,
+                "invalid value for \"seconds\"",
+            ),
+            (
+                "/debug/pprof/heap?seconds=9223372037",
+                400,
+                "exceeds server's WriteTimeout",
+            ),
+            (
+                "/debug/pprof/heap?seconds=1&debug=1",
+                400,
+                "seconds and debug params are incompatible",
+            ),
+        ];
+        for (url, status, body) in cases {
+            let r = handle(ProfileKind::Heap, &Request::get(url), 60);
+            assert_eq!(r.status, status, "{url}");
+            assert!(String::from_utf8_lossy(&r.body).contains(body), "{url}");
+            assert_eq!(r.header("X-Go-Pprof"), Some("1"));
+        }
+    }
+
+    #[test]
+    fn stats_are_json() {
+        let r = handle_stats(&Request::get("/debug/pprof/allocstats"));
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        assert!(r.body.starts_with(b"{\"live_bytes\":"));
+    }
+}
