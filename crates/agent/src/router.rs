@@ -94,11 +94,12 @@ impl Router {
             move |r| crate::endpoints::cpu::handle(r, &cpu),
         ));
         let dump_timeout = config.thread_dump_timeout;
+        let max_seconds = config.cpu.max_seconds;
         router.route(
             Route::new(
                 "goroutine",
                 crate::endpoints::threads::GOROUTINE_DESCRIPTION,
-                move |r| crate::endpoints::threads::handle_goroutine(r, dump_timeout),
+                move |r| crate::endpoints::threads::handle_goroutine(r, dump_timeout, max_seconds),
             )
             .with_count(crate::threads::count),
         );
@@ -106,10 +107,11 @@ impl Router {
             Route::new(
                 "threadcreate",
                 crate::endpoints::threads::THREADCREATE_DESCRIPTION,
-                crate::endpoints::threads::handle_threadcreate,
+                move |r| crate::endpoints::threads::handle_threadcreate(r, max_seconds),
             )
             .with_count(crate::threads::count),
         );
+        crate::heap::endpoint::add_routes(&mut router, config.cpu.max_seconds);
         if config.enable_cmdline {
             router.route(Route::new(
                 "cmdline",

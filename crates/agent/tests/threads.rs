@@ -214,3 +214,26 @@ fn threadcreate_counts_threads_with_empty_stacks() {
     let r = router.handle(&Request::get("/debug/pprof/threadcreate?seconds=abc"));
     assert_eq!(r.status, 400);
 }
+
+/// E3: `goroutine?seconds=N` is Go's delta profile: threads started during the window.
+#[test]
+fn goroutine_delta_counts_new_threads() {
+    let _l = lock();
+    let router = Router::standard(&Config::default());
+    let later = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(300));
+        park(2, "late")
+    });
+    let r = router.handle(&Request::get("/debug/pprof/goroutine?seconds=1"));
+    let parked = later.join().unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("Content-Disposition"),
+        Some("attachment; filename=\"goroutine-delta\"")
+    );
+    let p = ferroprof_profile::parse(&r.body, &ferroprof_profile::Limits::default()).unwrap();
+    let total: i64 = p.sample.iter().map(|s| s.value[0]).sum();
+    assert!(total >= 2, "delta total {total}");
+    assert!(p.duration_nanos >= 1_000_000_000);
+    drop(parked);
+}

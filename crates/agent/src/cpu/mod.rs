@@ -57,7 +57,8 @@ const BUFFER_RECORDS: usize = 2048;
 pub struct CpuConfig {
     /// Samples per second of CPU time per thread (Go: 100).
     pub frequency_hz: u32,
-    /// The longest `?seconds=` accepted by the endpoint; longer requests get 400.
+    /// The longest `?seconds=` accepted by `profile` and by delta profiles; longer requests
+    /// get 400 with Go's WriteTimeout message.
     pub max_seconds: u64,
     /// Frames kept per sample, at most [`MAX_DEPTH`] (Go keeps 64).
     pub max_depth: usize,

@@ -1,16 +1,11 @@
 //! `/debug/pprof/profile?seconds=N`: a CPU profile of N seconds (default 30).
 
-use std::time::{Duration, Instant};
-
 use crate::cpu::CpuConfig;
 use crate::error::Error;
 use crate::http::{Request, Response};
 
 /// Go's description.
 pub(crate) const DESCRIPTION: &str = "CPU profile. You can specify the duration in the seconds GET parameter. After you get the profile file, use the go tool pprof command to investigate the profile.";
-
-/// How often the handler checks whether the client went away.
-const CANCEL_POLL: Duration = Duration::from_millis(100);
 
 /// Go's `seconds` rule for `profile`: `ParseInt`; an error or a value ≤ 0 gives 30.
 fn seconds(request: &Request) -> i64 {
@@ -33,10 +28,7 @@ pub(crate) fn handle(request: &Request, config: &CpuConfig) -> Response {
         }
         Err(e) => return Response::error(500, &format!("Could not enable CPU profiling: {e}")),
     };
-    let deadline = Instant::now() + Duration::from_secs(secs as u64);
-    while Instant::now() < deadline && !request.is_cancelled() {
-        std::thread::sleep(CANCEL_POLL.min(deadline.saturating_duration_since(Instant::now())));
-    }
+    super::wait_unless_cancelled(request, secs as u64);
     let profile = match guard.stop() {
         Ok(p) => p.to_profile(),
         Err(e) => return Response::error(500, &format!("Could not collect CPU profile: {e}")),
