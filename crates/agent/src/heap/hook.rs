@@ -60,7 +60,8 @@ enum Life {
     New,
     /// The exit flush is registered; counters may stay pending.
     Running,
-    /// The exit flush has run (thread-local destructors are running): count globally at once.
+    /// The exit flush has run (the thread is exiting), or cannot be registered: count globally
+    /// at once.
     Exiting,
 }
 
@@ -90,20 +91,47 @@ thread_local! {
             life: Cell::new(Life::New),
         }
     };
-    /// Flushes the thread's pending counters when the thread exits. Touched once per thread,
-    /// with the guard held (registering a destructor may allocate).
-    static EXIT_FLUSH: ExitFlush = const { ExitFlush };
 }
 
-struct ExitFlush;
+/// The pthread key whose destructor flushes an exiting thread's pending counters: 0 before it
+/// exists, 1 while a thread creates it, [`NO_KEY`] if creation failed, else the key + 2.
+/// Registering a pthread key value neither allocates through Rust nor takes the loader's lock
+/// (a Rust `thread_local!` with `Drop` registers through `__cxa_thread_atexit_impl`, which
+/// does), and key destructors run after every thread-local destructor, so the allocations those
+/// make are flushed too.
+static EXIT_KEY: AtomicU64 = AtomicU64::new(0);
+const NO_KEY: u64 = u64::MAX;
 
-impl Drop for ExitFlush {
-    fn drop(&mut self) {
-        let _ = STATE.try_with(|s| {
-            s.flush();
-            s.life.set(Life::Exiting);
-        });
+/// The exit key, created by the first caller; `None` while another thread creates it.
+fn exit_key() -> Option<Result<libc::pthread_key_t, ()>> {
+    match EXIT_KEY.load(Ordering::Acquire) {
+        0 => {}
+        1 => return None,
+        NO_KEY => return Some(Err(())),
+        k => return Some(Ok((k - 2) as libc::pthread_key_t)),
     }
+    if EXIT_KEY
+        .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return None;
+    }
+    let mut key: libc::pthread_key_t = 0;
+    // SAFETY: `key` is a valid out-parameter; the destructor is an `extern "C"` function that
+    // lives for the whole process.
+    let created = unsafe { libc::pthread_key_create(&mut key, Some(flush_on_exit)) } == 0;
+    let stored = if created { u64::from(key) + 2 } else { NO_KEY };
+    EXIT_KEY.store(stored, Ordering::Release);
+    Some(if created { Ok(key) } else { Err(()) })
+}
+
+/// The exit key's destructor: flushes the exiting thread's counters and makes it count
+/// globally from then on.
+unsafe extern "C" fn flush_on_exit(_: *mut libc::c_void) {
+    let _ = STATE.try_with(|s| {
+        s.flush();
+        s.life.set(Life::Exiting);
+    });
 }
 
 impl ThreadState {
@@ -129,15 +157,23 @@ impl ThreadState {
         }
     }
 
-    /// The once-per-thread registration of the exit flush.
+    /// The once-per-thread registration of the exit flush; while another thread creates the
+    /// key the thread stays `New` and tries again at its next sample. Without a key it counts
+    /// globally at once, as an exiting thread does.
     #[cold]
     fn register_exit(&self) {
-        self.life.set(Life::Running);
-        self.busy.set(true);
-        if EXIT_FLUSH.try_with(|_| ()).is_err() {
-            self.life.set(Life::Exiting);
+        match exit_key() {
+            None => {}
+            // SAFETY: `key` was created by pthread_key_create; any non-null value makes its
+            // destructor run when this thread exits.
+            Some(Ok(key)) => match unsafe {
+                libc::pthread_setspecific(key, std::ptr::dangling::<libc::c_void>())
+            } {
+                0 => self.life.set(Life::Running),
+                _ => self.life.set(Life::Exiting),
+            },
+            Some(Err(())) => self.life.set(Life::Exiting),
         }
-        self.busy.set(false);
     }
 }
 
