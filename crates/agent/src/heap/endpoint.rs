@@ -1,9 +1,8 @@
 //! `/debug/pprof/heap`, `/debug/pprof/allocs` and `/debug/pprof/allocstats`, answering as Go's
 //! `net/http/pprof` handler does for heap and allocs (GO-REFERENCE.md §1.2–1.5).
 
-use std::time::{Duration, Instant};
-
 use super::{ProfileKind, Snapshot};
+use crate::endpoints::{delta_seconds, wait_unless_cancelled};
 use crate::http::{Request, Response};
 use crate::router::{Route, Router};
 
@@ -14,9 +13,6 @@ const ALLOCS_DESCRIPTION: &str = "A sampling of all past memory allocations";
 /// The index description of `allocstats`.
 const STATS_DESCRIPTION: &str =
     "Allocator statistics as JSON: live and cumulative bytes and counts, sampling, RSS.";
-
-/// How often a delta profile checks whether the client went away.
-const CANCEL_POLL: Duration = Duration::from_millis(100);
 
 /// Adds `heap`, `allocs` and `allocstats`; delta profiles are capped at `max_seconds` (the
 /// server's write timeout, as for CPU profiles).
@@ -45,30 +41,15 @@ fn handle(kind: ProfileKind, request: &Request, max_seconds: u64) -> Response {
     attachment(kind.name(), &super::profile(kind))
 }
 
-/// Go's `serveDeltaProfile`, its checks in Go's order.
+/// Go's `serveDeltaProfile` over the heap buckets.
 fn delta(kind: ProfileKind, request: &Request, max_seconds: u64) -> Response {
-    let secs = match request.form_value("seconds").parse::<i64>() {
-        Ok(s) if s > 0 => s as u64,
-        _ => {
-            return Response::error(
-                400,
-                "invalid value for \"seconds\" - must be a positive integer",
-            )
-        }
+    let secs = match delta_seconds(request, max_seconds) {
+        Ok(secs) => secs,
+        Err(answer) => return answer,
     };
-    if secs > max_seconds {
-        return Response::error(400, "profile duration exceeds server's WriteTimeout");
-    }
-    if request.int_param("debug") != 0 {
-        return Response::error(400, "seconds and debug params are incompatible");
-    }
     let start = Snapshot::take();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if request.is_cancelled() {
-            return Response::error(500, "context canceled");
-        }
-        std::thread::sleep(CANCEL_POLL.min(deadline.saturating_duration_since(Instant::now())));
+    if !wait_unless_cancelled(request, secs) {
+        return Response::error(500, "context canceled");
     }
     attachment(&format!("{}-delta", kind.name()), &start.delta(kind))
 }
