@@ -6,7 +6,7 @@ use std::io::Write;
 
 use ferroprof_profile::ops::{self, FilterOptions, Filters, NumLabelUnits};
 use ferroprof_profile::Profile;
-use ferroprof_report::{compute_total, OutputFormat, ReportOptions};
+use ferroprof_report::{compute_total, OutputFormat, ReportOptions, SourceReader};
 
 use crate::command::{Command, CommandName};
 use crate::config::{Config, Granularity, NodeCount};
@@ -214,13 +214,14 @@ fn aggregate(p: &mut Profile, cfg: &Config) {
     ops::aggregate_granularity(p, granularity, cfg.noinlines);
 }
 
-/// Runs the report writer for the options' format.
+/// Runs the report writer for the options' format; `-list` reads source files from disk.
 fn write_report(p: &Profile, options: &ReportOptions, out: &mut dyn Write) -> Result<()> {
     match options.output_format {
         OutputFormat::Raw => ferroprof_profile::write_raw(p, out)
             .map_err(|source| Error::Write { path: None, source }),
         OutputFormat::Proto => write_proto(p, options, out),
-        _ => ferroprof_report::generate(p, options, out).map_err(|e| Error::Report(e.to_string())),
+        _ => ferroprof_report::generate_with_sources(p, options, &FileSources, out)
+            .map_err(|e| Error::Report(e.to_string())),
     }
 }
 
@@ -239,4 +240,19 @@ fn write_proto(p: &Profile, options: &ReportOptions, out: &mut dyn Write) -> Res
         return encode(&scaled, out);
     }
     encode(p, out)
+}
+
+/// Source files for `-list`, read from the file system.
+struct FileSources;
+
+impl SourceReader for FileSources {
+    fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn current_dir(&self) -> String {
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    }
 }
