@@ -7,32 +7,56 @@ use crate::flags::{Role, FLAGS};
 
 /// A report command of `go tool pprof`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // each variant is the command of the same name
 pub enum CommandName {
+    /// `callgrind`.
     Callgrind,
+    /// `comments`.
     Comments,
+    /// `disasm`.
     Disasm,
+    /// `dot`.
     Dot,
+    /// `eog`.
     Eog,
+    /// `evince`.
     Evince,
+    /// `gif`.
     Gif,
+    /// `gv`.
     Gv,
+    /// `kcachegrind`.
     Kcachegrind,
+    /// `list`.
     List,
+    /// `pdf`.
     Pdf,
+    /// `peek`.
     Peek,
+    /// `png`.
     Png,
+    /// `proto`.
     Proto,
+    /// `ps`.
     Ps,
+    /// `raw`.
     Raw,
+    /// `svg`.
     Svg,
+    /// `tags`.
     Tags,
+    /// `text`.
     Text,
+    /// `top`.
     Top,
+    /// `topproto`.
     TopProto,
+    /// `traces`.
     Traces,
+    /// `tree`.
     Tree,
+    /// `web`.
     Web,
+    /// `weblist`.
     WebList,
 }
 
