@@ -256,3 +256,78 @@ impl SourceReader for FileSources {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overridden(command: CommandName, cfg: Config) -> Config {
+        apply_command_overrides(command, cfg)
+    }
+
+    #[test]
+    fn default_node_count_is_all_for_text_and_80_for_graphs() {
+        assert_eq!(
+            overridden(CommandName::Top, Config::default()).nodecount,
+            NodeCount::Limit(0)
+        );
+        assert_eq!(
+            overridden(CommandName::TopProto, Config::default()).nodecount,
+            NodeCount::Limit(0)
+        );
+        for graph in [
+            CommandName::Dot,
+            CommandName::Tree,
+            CommandName::Traces,
+            CommandName::Svg,
+        ] {
+            assert_eq!(
+                overridden(graph, Config::default()).nodecount,
+                NodeCount::Limit(80)
+            );
+        }
+        let explicit = Config {
+            nodecount: NodeCount::Limit(7),
+            ..Config::default()
+        };
+        assert_eq!(
+            overridden(CommandName::Dot, explicit).nodecount,
+            NodeCount::Limit(7)
+        );
+    }
+
+    #[test]
+    fn listings_and_binary_formats_run_untrimmed_at_their_granularity() {
+        let cfg = Config {
+            noinlines: true,
+            ..Config::default()
+        };
+        let raw = overridden(CommandName::Raw, cfg.clone());
+        assert_eq!(raw.granularity, Granularity::Addresses);
+        assert!(!raw.noinlines && !raw.trim);
+        assert_eq!((raw.nodefraction, raw.edgefraction), (0.0, 0.0));
+        let list = overridden(CommandName::List, cfg.clone());
+        assert_eq!(list.granularity, Granularity::Lines);
+        assert!(list.noinlines, "-list keeps -noinlines");
+        let disasm = overridden(CommandName::Disasm, Config::default());
+        assert!(disasm.noinlines);
+        assert_eq!(disasm.granularity, Granularity::Addresses);
+        let peek = overridden(CommandName::Peek, Config::default());
+        assert_eq!(peek.nodecount, NodeCount::Limit(0));
+        assert_eq!(peek.granularity, Granularity::Functions);
+    }
+
+    #[test]
+    fn active_filters_are_listed_in_gos_order_without_prune_from() {
+        let mut cfg = Config::default();
+        for (name, value) in [
+            ("prune_from", "x"),
+            ("tagfocus", "a"),
+            ("focus", "f"),
+            ("hide", "h"),
+        ] {
+            cfg.set(name, value).unwrap();
+        }
+        assert_eq!(active_filters(&cfg), ["focus=f", "hide=h", "tagfocus=a"]);
+    }
+}
