@@ -54,5 +54,6 @@ pub use error::{Error, Result};
 pub use object::{Frame, ObjectSymbolizer};
 pub use process::{MapsEntry, ProcessSymbolizer};
 pub use profile::{
-    symbolize_profile, BinaryLookup, CandidateBinaries, SymbolizeOptions, SymbolizeReport,
+    symbolize_profile, BinaryLookup, CandidateBinaries, FrameStyle, SymbolizeOptions,
+    SymbolizeReport,
 };

@@ -206,6 +206,39 @@ impl ObjectSymbolizer {
         Ok(frames)
     }
 
+    /// The one frame `go tool pprof` (Go 1.19) gives for `svma`: the physical function as DWARF
+    /// names it (the symbol table's name when DWARF has none) with the innermost file and line,
+    /// the file path cleaned as Go's `path.Join` leaves it (`./a/b.go` → `a/b.go`). This is
+    /// what Go's pcln table says for Go code and what its DWARF reader says for C code, as long
+    /// as the binary has DWARF (a stripped Go binary gives only the symbol table's name here).
+    pub fn lookup_go_tool(&self, svma: Svma, mode: Demangle) -> Result<Option<Frame>> {
+        let (frames, _) = self.dwarf_frames(svma)?;
+        let mut frame = match (frames.first(), frames.last()) {
+            (Some(inner), Some(outer)) => Frame {
+                function: String::new(),
+                system_name: outer.system_name.clone(),
+                file: clean_path(&inner.file),
+                line: inner.line,
+            },
+            _ => Frame {
+                function: String::new(),
+                system_name: String::new(),
+                file: String::new(),
+                line: 0,
+            },
+        };
+        if frame.system_name.is_empty() {
+            if let Some(name) = self.symbols().function_at(svma.0) {
+                frame.system_name = name.to_string();
+            }
+        }
+        if frame.system_name.is_empty() && frame.file.is_empty() {
+            return Ok(None);
+        }
+        frame.function = demangle(&frame.system_name, mode);
+        Ok(Some(frame))
+    }
+
     /// DWARF's frames at `svma`, and whether the outermost one is named by a linkage name.
     fn dwarf_frames(&self, svma: Svma) -> Result<(Vec<Frame>, bool)> {
         let Some(context) = self.dwarf.get_or_init(|| self.load_dwarf().map(Mutex::new)) else {
@@ -376,6 +409,32 @@ fn layout_of<Elf: FileHeader<Endian = Endianness>>(f: &ElfFile<'_, Elf>) -> ElfL
     }
 }
 
+/// `path` as Go's `path.Clean` leaves it: no empty or `.` elements, `..` resolved where it can
+/// be; an empty path stays empty.
+fn clean_path(path: &str) -> String {
+    if path.is_empty() {
+        return String::new();
+    }
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if rooted => {}
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
 /// Reads a file straight into shared storage, without the copy `Arc::from(Vec)` makes (which
 /// would double the peak memory for a large binary).
 fn read_shared(path: &Path) -> std::io::Result<Arc<[u8]>> {
@@ -392,4 +451,27 @@ fn read_shared(path: &Path) -> std::io::Result<Arc<[u8]>> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+
+    #[test]
+    fn paths_are_cleaned_like_go() {
+        for (path, clean) in [
+            ("./crypto/sha256/x.s", "crypto/sha256/x.s"),
+            (
+                "/usr/lib/go/src/sort/sort.go",
+                "/usr/lib/go/src/sort/sort.go",
+            ),
+            ("a//b/./c/../d", "a/b/d"),
+            ("../x", "../x"),
+            ("/../x", "/x"),
+            ("./.", "."),
+            ("", ""),
+        ] {
+            assert_eq!(clean_path(path), clean, "{path}");
+        }
+    }
 }

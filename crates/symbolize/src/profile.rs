@@ -26,6 +26,21 @@ pub struct SymbolizeOptions {
     pub demangle: Demangle,
     /// Symbolize mappings that already have functions, file names or line numbers too.
     pub force: bool,
+    /// Whose answers to reproduce.
+    pub style: FrameStyle,
+}
+
+/// Whose answers a symbolized location reproduces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum FrameStyle {
+    /// google/pprof's binutils symbolizer (`addr2line -i`): the whole inline chain, innermost
+    /// first ([`ObjectSymbolizer::lookup`]).
+    #[default]
+    Binutils,
+    /// `go tool pprof` (Go 1.19), which reads Go binaries through their pcln table: one line,
+    /// the physical function with the innermost file and line
+    /// ([`ObjectSymbolizer::lookup_go_tool`]).
+    GoTool,
 }
 
 /// What [`symbolize_profile`] did.
@@ -49,16 +64,22 @@ struct MappedObject {
 }
 
 impl MappedObject {
-    fn frames(&self, addr: u64, mode: Demangle) -> Vec<Frame> {
+    fn frames(&self, addr: u64, options: &SymbolizeOptions) -> Vec<Frame> {
         let bias = self
             .bias
             .get_or_init(|| self.object.bias(&self.range, Avma(addr)).ok());
-        match bias {
-            Some(bias) => self
+        let Some(bias) = bias else { return Vec::new() };
+        let svma = bias.svma(Avma(addr));
+        let mode = options.demangle;
+        match options.style {
+            FrameStyle::Binutils => self.object.lookup(svma, mode).unwrap_or_default(),
+            FrameStyle::GoTool => self
                 .object
-                .lookup(bias.svma(Avma(addr)), mode)
-                .unwrap_or_default(),
-            None => Vec::new(),
+                .lookup_go_tool(svma, mode)
+                .ok()
+                .flatten()
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -90,7 +111,7 @@ pub fn symbolize_profile(
         let Some(mapped) = objects.get(&mapping_id) else {
             continue;
         };
-        let frames = mapped.frames(profile.location[li].address, options.demangle);
+        let frames = mapped.frames(profile.location[li].address, &options);
         if frames.is_empty() {
             continue;
         }

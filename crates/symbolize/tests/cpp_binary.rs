@@ -148,6 +148,26 @@ fn inline_chain_is_innermost_first_and_demangled() {
 }
 
 #[test]
+fn go_tool_style_is_the_physical_function_at_the_innermost_line() {
+    let object = ObjectSymbolizer::open(&bin("inline")).unwrap();
+    let frame = object
+        .lookup_go_tool(Svma(0x1290), Demangle::Default)
+        .unwrap()
+        .unwrap();
+    assert_eq!(frame.function, "shapes::Box::scaled");
+    assert_eq!(
+        (frame.file.as_str(), frame.line),
+        ("/ferroprof/src/inline.cc", 21)
+    );
+    assert_eq!(
+        object
+            .lookup_go_tool(Svma(0x10), Demangle::Default)
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
 fn split_debug_file_gives_the_same_answers() {
     let full = ObjectSymbolizer::open(&bin("inline")).unwrap();
     let stripped_path = bin("inline.nodebug");

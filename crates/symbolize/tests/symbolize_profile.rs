@@ -137,6 +137,7 @@ fn skips_mappings_as_go_does() {
     let options = SymbolizeOptions {
         force: true,
         demangle: Demangle::Templates,
+        ..SymbolizeOptions::default()
     };
     let report = symbolize_profile(&mut p, &binaries, options);
     assert_eq!(*binaries.asked.borrow(), ["/app/inline", "/app/other"]);
