@@ -11,7 +11,7 @@ use std::process::Command;
 use ferroprof_profile::{
     parse, write_raw, Limits, Location, LocationId, Mapping, MappingId, Profile,
 };
-use ferroprof_symbolize::{symbolize_profile, CandidateBinaries, SymbolizeOptions};
+use ferroprof_symbolize::{symbolize_profile, CandidateBinaries, FrameStyle, SymbolizeOptions};
 use ferroprof_testsupport::{fixture, have_go};
 
 const DIR: &str = "google-pprof/internal/report/testdata";
@@ -60,24 +60,30 @@ fn local_symbolization_matches_go() {
     }
     // The profile's locations carry Go 1.9's runtime symbols, but its mapping claims none, so
     // Go symbolizes it again (dropping the runtime's inline frames, which its pcln lookup lacks).
-    let mut profile = sample_profile();
-    assert!(!profile.mapping[0].has_functions);
-    assert!(
-        profile.location.len() > 80,
-        "{} locations",
-        profile.location.len()
-    );
-    let report = symbolize_profile(&mut profile, &sample_bin(), SymbolizeOptions::default());
-    assert_eq!(report.messages, Vec::<String>::new());
-    assert_eq!(report.symbolized_locations, profile.location.len());
-    let m = &profile.mapping[0];
-    assert!(m.has_functions && m.has_filenames && m.has_line_numbers && m.has_inline_frames);
     let go = go_raw("local");
     assert!(go.contains("sample.bin  [FN][FL][LN][IN]\n"));
-    let ours = raw(&profile);
-    if before_mappings(&ours) != before_mappings(&go) {
-        let first = ours.lines().zip(go.lines()).find(|(a, b)| a != b);
-        panic!("differs from go tool pprof; first differing line (ours, Go's): {first:?}");
+    for style in [FrameStyle::Binutils, FrameStyle::GoTool] {
+        let mut profile = sample_profile();
+        assert!(!profile.mapping[0].has_functions);
+        assert!(
+            profile.location.len() > 80,
+            "{} locations",
+            profile.location.len()
+        );
+        let options = SymbolizeOptions {
+            style,
+            ..SymbolizeOptions::default()
+        };
+        let report = symbolize_profile(&mut profile, &sample_bin(), options);
+        assert_eq!(report.messages, Vec::<String>::new());
+        assert_eq!(report.symbolized_locations, profile.location.len());
+        let m = &profile.mapping[0];
+        assert!(m.has_functions && m.has_filenames && m.has_line_numbers && m.has_inline_frames);
+        let ours = raw(&profile);
+        if before_mappings(&ours) != before_mappings(&go) {
+            let first = ours.lines().zip(go.lines()).find(|(a, b)| a != b);
+            panic!("{style:?} differs from go tool pprof; first differing line: {first:?}");
+        }
     }
 }
 
