@@ -79,7 +79,21 @@ pub struct Server {
     limits: ServerLimits,
     router: Option<Router>,
     config: Config,
+    auth: Option<Auth>,
 }
+
+/// The auth check, opaque in `Debug` output.
+#[derive(Clone)]
+struct Auth(AuthFn);
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Auth(..)")
+    }
+}
+
+/// Checks a request's credentials (a bearer token, basic auth, …); see [`Server::auth`].
+pub type AuthFn = std::sync::Arc<dyn Fn(&Request) -> bool + Send + Sync>;
 
 impl Server {
     /// A server for `addr` with the default configuration.
@@ -90,6 +104,7 @@ impl Server {
             limits: ServerLimits::default(),
             router: None,
             config: Config::default(),
+            auth: None,
         }
     }
 
@@ -117,13 +132,24 @@ impl Server {
         self
     }
 
+    /// Requires every request to pass `check` (for servers exposed beyond loopback, e.g. to a
+    /// scraper with a bearer token); others get 401.
+    pub fn auth(mut self, check: impl Fn(&Request) -> bool + Send + Sync + 'static) -> Server {
+        self.auth = Some(Auth(std::sync::Arc::new(check)));
+        self
+    }
+
     /// Binds and starts serving on a new thread.
     pub fn start(self) -> Result<ServerHandle> {
         heap::start_alloctrace_from_env();
         let router = self
             .router
             .unwrap_or_else(|| Router::standard(&self.config));
-        let handler = std::sync::Arc::new(move |r: &Request| router.handle(r));
+        let auth = self.auth;
+        let handler = std::sync::Arc::new(move |r: &Request| match &auth {
+            Some(Auth(check)) if !check(r) => Response::error(401, "unauthorized"),
+            _ => router.handle(r),
+        });
         http::server::start(&self.addr, self.allow_remote, self.limits, handler)
     }
 }

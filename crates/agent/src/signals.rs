@@ -14,7 +14,8 @@ pub(crate) struct Installed {
     previous: libc::sigaction,
 }
 
-/// Installs `handler` for `signal` with `SA_RESTART | SA_ONSTACK | SA_SIGINFO`. Fails with
+/// Installs `handler` for `signal` with `SA_RESTART | SA_ONSTACK | SA_SIGINFO`, blocking both
+/// profiling signals while it runs. Fails with
 /// [`Error::SignalInUse`] when another function already handles `signal` (the default and
 /// ignore dispositions are replaced).
 pub(crate) fn install(signal: libc::c_int, handler: SigHandler) -> Result<Installed> {
@@ -33,8 +34,14 @@ pub(crate) fn install(signal: libc::c_int, handler: SigHandler) -> Result<Instal
     let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
     action.sa_sigaction = ours;
     action.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK | libc::SA_SIGINFO;
+    // Our handlers never nest: each blocks the other's signal, so two of them never stack up
+    // on a thread's small signal stack.
     // SAFETY: `action.sa_mask` is a valid sigset_t; `action` is fully initialised.
-    unsafe { libc::sigemptyset(&mut action.sa_mask) };
+    unsafe {
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaddset(&mut action.sa_mask, libc::SIGPROF);
+        libc::sigaddset(&mut action.sa_mask, crate::threads::dump_signal());
+    }
     // SAFETY: installs a handler that is async-signal-safe (see the callers).
     if unsafe { libc::sigaction(signal, &action, std::ptr::null_mut()) } != 0 {
         return Err(Error::last_os("sigaction"));

@@ -165,3 +165,58 @@ fn thread_created_by_c_code_is_sampled() {
         .sum();
     assert!(c_samples >= 10, "{c_samples} samples in the C thread");
 }
+
+/// The handler's footprint on a thread's signal stack (SA_ONSTACK): measured by painting a
+/// signal stack and sampling a thread that runs on it. It must fit the 8 KiB `SIGSTKSZ`
+/// that Rust's runtime gives its threads, since the unwinder itself runs on its own stack.
+#[test]
+fn handler_fits_a_small_signal_stack() {
+    let _l = lock();
+    const SIZE: usize = 64 << 10;
+    let worker = std::thread::spawn(|| {
+        let mut stack = vec![0xAAu8; SIZE];
+        let ss = libc::stack_t {
+            ss_sp: stack.as_mut_ptr().cast(),
+            ss_flags: 0,
+            ss_size: SIZE,
+        };
+        let mut old = libc::stack_t {
+            ss_sp: std::ptr::null_mut(),
+            ss_flags: 0,
+            ss_size: 0,
+        };
+        // SAFETY: `stack` outlives its use as this thread's signal stack (restored below).
+        unsafe { libc::sigaltstack(&ss, &mut old) };
+        // 300 ms of this thread's CPU time: ~300 samples at 1 kHz however loaded the host.
+        let cpu = || {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `ts` is a valid out-pointer.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+            Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+        };
+        let end = cpu() + Duration::from_millis(300);
+        let mut x = 0u64;
+        while cpu() < end {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        // SAFETY: puts back the thread's previous signal stack.
+        unsafe { libc::sigaltstack(&old, std::ptr::null_mut()) };
+        let untouched = stack.iter().take_while(|&&b| b == 0xAA).count();
+        SIZE - untouched
+    });
+    let guard = ferroprof::cpu::start(&fast()).unwrap();
+    let used = worker.join().unwrap();
+    let cpu = guard.stop().unwrap();
+    eprintln!(
+        "signal stack used: {used} bytes over {} samples",
+        cpu.sample_count()
+    );
+    assert!(cpu.sample_count() >= 10);
+    assert!(
+        used > 0 && used < 8192,
+        "the handler used {used} bytes of the signal stack"
+    );
+}

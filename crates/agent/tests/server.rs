@@ -156,3 +156,19 @@ fn excess_connections_get_429() {
     assert_eq!(status, 429);
     s.shutdown();
 }
+
+/// E1: an auth hook guards every endpoint.
+#[test]
+fn auth_hook_rejects_without_token() {
+    let s = Server::new("127.0.0.1:0")
+        .auth(|r| r.header("authorization") == Some("Bearer sesame"))
+        .start()
+        .unwrap();
+    assert_eq!(get(s.local_addr(), "/debug/pprof/").status, 401);
+    let ok = send_raw(
+        s.local_addr(),
+        b"GET /debug/pprof/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sesame\r\n\r\n",
+    );
+    assert_eq!(ok.status, 200);
+    s.shutdown();
+}

@@ -89,15 +89,18 @@ impl Unwinder {
         out: &mut [u64],
     ) -> Result<usize, CaptureError> {
         let slot = self.claim()?;
-        // SAFETY: the caller passes the handler's context.
-        let (pc, sp, regs) = unsafe { regs_from_ucontext(ucontext) };
         // SAFETY: this thread owns `slot` until `busy` is released below.
         let (stack, cache) = unsafe { (&mut *slot.stack.get(), &mut *slot.cache.get()) };
-        let copied = stack::copy_stack(sp, stack);
-        // SAFETY: this thread owns the slot's run stack too; `walk` does not panic.
+        // Everything past this point runs on the slot's own stack, keeping the handler's
+        // footprint on the thread's (signal) stack small.
+        // SAFETY: this thread owns the slot's run stack too; nothing in the closure panics;
+        // the caller passes the handler's context.
         let n = unsafe {
-            slot.run_stack
-                .run(|| self.walk(pc, sp, regs, &stack[..copied], cache, out))
+            slot.run_stack.run(|| {
+                let (pc, sp, regs) = regs_from_ucontext(ucontext);
+                let copied = stack::copy_stack(sp, stack);
+                self.walk(pc, sp, regs, &stack[..copied], cache, out)
+            })
         };
         slot.busy.store(false, Ordering::Release);
         Ok(n)
