@@ -19,6 +19,7 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod contention;
 pub mod cpu;
 mod endpoints;
 mod error;
@@ -28,12 +29,14 @@ pub mod http;
 pub mod labels;
 mod router;
 mod signals;
+pub mod sync;
 mod text;
 pub mod threads;
 mod unwind;
 
 use std::time::Duration;
 
+pub use contention::{set_block_profile_rate, set_mutex_profile_fraction};
 pub use cpu::CpuConfig;
 pub use error::{Error, Result};
 pub use heap::Allocator;

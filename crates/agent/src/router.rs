@@ -112,6 +112,7 @@ impl Router {
             .with_count(crate::threads::count),
         );
         crate::heap::endpoint::add_routes(&mut router, config.cpu.max_seconds);
+        crate::contention::endpoint::add_routes(&mut router, config.cpu.max_seconds);
         if config.enable_cmdline {
             router.route(Route::new(
                 "cmdline",
