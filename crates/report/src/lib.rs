@@ -33,6 +33,7 @@ mod paths;
 mod report;
 mod tags;
 mod text;
+mod topproto;
 mod traces;
 mod tree;
 
@@ -44,9 +45,7 @@ pub use error::{Error, Result};
 pub use legend::report_labels;
 pub use list::{NoSources, SourceReader};
 pub use options::{Granularity, OutputFormat, ReportOptions, SortOrder};
-pub use report::{
-    compute_total, format_time_utc, is_diff_base_sample, num_label_units, Report, DIFF_BASE_LABEL,
-};
+pub use report::{compute_total, format_time_utc, is_diff_base_sample, Report, DIFF_BASE_LABEL};
 
 /// Writes the report `opts.output_format` names for `profile` (already filtered and aggregated
 /// by the driver) to `out`. Source listings find no files; see [`generate_with_sources`].
@@ -78,9 +77,10 @@ pub fn generate_with_sources(
         OutputFormat::WebList => Err(Error::Unsupported("weblist")),
         OutputFormat::Traces => traces::write_traces(&rpt, out),
         OutputFormat::Tags => tags::write_tags(&rpt, out),
-        OutputFormat::Raw => Err(Error::Unsupported("raw")),
+        OutputFormat::Raw => Ok(ferroprof_profile::write_raw(rpt.profile(), out)?),
         OutputFormat::Comments => comments::write_comments(&rpt, out),
+        // The profile itself, re-encoded: the driver writes it (and `-raw`) without a report.
         OutputFormat::Proto => Err(Error::Unsupported("proto")),
-        OutputFormat::TopProto => Err(Error::Unsupported("topproto")),
+        OutputFormat::TopProto => topproto::write_top_proto(&mut rpt, out),
     }
 }

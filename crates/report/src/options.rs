@@ -153,7 +153,7 @@ pub struct ReportOptions {
     pub profile_labels: Vec<String>,
     /// The filters the driver applied, as `name=value`, for the legend's "Active filters:".
     pub active_filters: Vec<String>,
-    /// Unit of each numeric label key (see [`crate::num_label_units`]).
+    /// Unit of each numeric label key (`ferroprof_profile::ops::num_label_units`).
     pub num_label_units: BTreeMap<String, String>,
     /// The total that percentages refer to. `go tool pprof` computes it before applying filters
     /// (unless `relative_percentages`), so the driver passes it here; `None` computes it from the
@@ -207,7 +207,7 @@ impl ReportOptions {
             sample_index: index,
             sample_type,
             sample_unit,
-            num_label_units: crate::num_label_units(profile),
+            num_label_units: ferroprof_profile::ops::num_label_units(profile).units,
             ..ReportOptions::default()
         }
     }

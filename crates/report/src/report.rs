@@ -1,16 +1,13 @@
 //! The context every writer shares: the profile, the options, the total that percentages refer
 //! to, and the value formatter with the report's output unit.
 
-use std::collections::BTreeMap;
-
 use ferroprof_profile::{Profile, Sample};
 
 use crate::measurement;
 use crate::options::{OutputFormat, ReportOptions};
 use crate::paths;
 
-/// The label key marking samples of a `-diff_base` base profile.
-pub const DIFF_BASE_LABEL: &str = "pprof::base";
+pub use ferroprof_profile::ops::{is_diff_base_sample, DIFF_BASE_KEY as DIFF_BASE_LABEL};
 
 /// A profile prepared for reporting (pprof's `report.Report`).
 #[derive(Debug, Clone)]
@@ -227,43 +224,6 @@ pub fn compute_total(profile: &Profile, options: &ReportOptions) -> i64 {
     }
 }
 
-/// Whether a sample came from a `-diff_base` base profile.
-pub fn is_diff_base_sample(s: &Sample) -> bool {
-    s.label
-        .get(DIFF_BASE_LABEL)
-        .and_then(|v| v.first())
-        .is_some_and(|v| v == "true")
-}
-
-/// The unit of each numeric label key: the first unit the samples give it, else `bytes` for
-/// `alignment` and `request`, else the key itself (pprof's `Profile.NumLabelUnits`).
-pub fn num_label_units(profile: &Profile) -> BTreeMap<String, String> {
-    let mut units: BTreeMap<String, String> = BTreeMap::new();
-    for s in &profile.sample {
-        for key in s.num_label.keys() {
-            let given = s
-                .num_unit
-                .get(key)
-                .and_then(|us| us.iter().find(|u| !u.is_empty()));
-            let entry = units.entry(key.clone()).or_default();
-            if entry.is_empty() {
-                if let Some(u) = given {
-                    *entry = u.clone();
-                }
-            }
-        }
-    }
-    for (key, unit) in units.iter_mut() {
-        if unit.is_empty() {
-            *unit = match key.as_str() {
-                "alignment" | "request" => "bytes".to_string(),
-                _ => key.clone(),
-            };
-        }
-    }
-    units
-}
-
 /// A Unix time in nanoseconds as Go 1.19's pprof prints it, in UTC:
 /// `Nov 27, 2026 at 3:38am (UTC)`.
 pub fn format_time_utc(nanos: i64) -> String {
@@ -367,17 +327,5 @@ mod tests {
         r.select_output_unit([(20_000_000, 20_000_000), (0, 2_980_000_000)].into_iter());
         assert_eq!(r.output_unit(), "s");
         assert_eq!(r.format_value(20_000_000), "0.02s");
-    }
-
-    #[test]
-    fn numeric_label_units_are_inferred() {
-        let mut p = profile_with(&[(1, 1)]);
-        p.sample[0].num_label.insert("bytes".into(), vec![64]);
-        p.sample[0].num_label.insert("request".into(), vec![64]);
-        p.sample[0].num_label.insert("pid".into(), vec![7]);
-        let units = num_label_units(&p);
-        assert_eq!(units["bytes"], "bytes");
-        assert_eq!(units["request"], "bytes");
-        assert_eq!(units["pid"], "pid");
     }
 }
