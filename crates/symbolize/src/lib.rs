@@ -32,9 +32,14 @@
 //! - Hostile objects give a typed [`Error`], never a panic.
 //! - [`ObjectSymbolizer`], [`ProcessSymbolizer`] and [`CandidateBinaries`] are `Send + Sync`;
 //!   lookups in one object are serialized by a lock.
-//! - Only ELF is read. Go's `go tool pprof` reads Go binaries through their pcln table, which
-//!   gives one frame per address (the physical function with the innermost file and line); this
-//!   crate reads DWARF and returns the whole inline chain, as pprof's binutils path does.
+//! - Only ELF is read, and only DWARF and symbol tables (no Go pcln table). Two styles of
+//!   answer ([`FrameStyle`]): google/pprof's binutils path (`addr2line -i`: the whole inline
+//!   chain, innermost first), and `go tool pprof`'s (one line per address: the physical
+//!   function with the innermost file and line, as Go's pcln lookup gives it). Both are checked
+//!   against the real tools in `tests/`.
+//! - Base addresses follow Go's `elfexec.GetBase` (binutils path). `go tool pprof` itself
+//!   subtracts `start - (first executable segment's vaddr)`, which is wrong for a mapping of a
+//!   PIE's first, read-only segment; this crate gets that case right.
 #![deny(missing_docs)]
 
 mod address;
