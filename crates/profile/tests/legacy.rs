@@ -202,7 +202,10 @@ fn malformed_text_profiles_are_errors() {
             b"--- heapz 1 ---\nformat = java\nresolution = bytes\n10 0 @ 0x1\n",
             "non-zero",
         ),
-        (b"--- heapz 1 ---\nformat = java\n10 1 @ 0x1\n", "mismatch"),
+        (
+            b"--- heapz 1 ---\nformat = java\n10 1 @ 0x1\n",
+            "missing sample type information",
+        ),
     ];
     for (data, want) in cases {
         let err = parse_err(data);

@@ -69,7 +69,7 @@ fn parse_attributes(lines: &mut Lines<'_>, p: &mut LegacyProfile) -> Result<i64,
             text::trim_space(&line[..eq]),
             text::trim_space(&line[eq + 1..]),
         );
-        let number = || text::parse_int(value, 0).ok_or(Reject::Unrecognized);
+        let number = || text::parse_int(value, 0).map_err(|_| Reject::Unrecognized);
         match key {
             b"cycles/second" => cycles_per_second = number()?,
             b"sampling period" => p.period = number()?,
@@ -93,9 +93,9 @@ fn parse_sample(
         .captures(line)
         .ok_or(Reject::Unrecognized)?;
     let group = |i: usize| text::group(&c, i);
-    let bad = || Reject::malformed(format!("malformed sample: {}", text::string(line)));
-    let mut delay = text::parse_int(group(1), 10).ok_or_else(bad)?;
-    let mut count = text::parse_int(group(2), 10).ok_or_else(bad)?;
+    let bad = |e| Reject::malformed(format!("malformed sample: {}: {e}", text::string(line)));
+    let mut delay = text::parse_int(group(1), 10).map_err(bad)?;
+    let mut count = text::parse_int(group(2), 10).map_err(bad)?;
     if period > 0 {
         if cycles_per_second > 0 {
             let cycles_per_nanosecond = cycles_per_second as f64 / 1e9;

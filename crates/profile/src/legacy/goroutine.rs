@@ -41,13 +41,13 @@ pub(crate) fn parse(data: &[u8]) -> Result<LegacyProfile, Reject> {
             .captures(line)
             .ok_or_else(|| Reject::malformed(MALFORMED))?;
         let group = |i: usize| text::group(&c, i);
-        let n = text::parse_int(group(1), 0).ok_or_else(|| Reject::malformed(MALFORMED))?;
+        let n = text::parse_int(group(1), 0).map_err(|_| Reject::malformed(MALFORMED))?;
         let addrs = group(2)
             .split(|&b| b == b' ')
             .filter(|f| !f.is_empty())
             .map(|f| text::parse_uint(f, 0))
-            .collect::<Option<Vec<u64>>>()
-            .ok_or_else(|| Reject::malformed(MALFORMED))?;
+            .collect::<Result<Vec<u64>, _>>()
+            .map_err(|_| Reject::malformed(MALFORMED))?;
         let locations = p.stack(&addrs, 0);
         p.push_sample(locations, vec![n]);
     }

@@ -102,7 +102,7 @@ fn parse_header(line: &[u8]) -> Result<Header, Reject> {
     let group = |i: usize| text::group(&c, i);
     let mut period = 0;
     if !group(6).is_empty() {
-        period = text::parse_int(group(6), 10).ok_or(Reject::Unrecognized)?;
+        period = text::parse_int(group(6), 10).map_err(|_| Reject::Unrecognized)?;
     }
     // Compared as text, as Go does.
     let has_alloc =
@@ -134,9 +134,9 @@ fn parse_sample(line: &[u8], header: &Header) -> Result<(Vec<i64>, i64, Vec<u64>
         pairs.insert(0, (group(3), group(4), "allocation"));
     }
     for (count, size, what) in pairs {
-        let bad = || Reject::malformed(format!("malformed sample: {}", text::string(line)));
-        let count = text::parse_int(count, 10).ok_or_else(bad)?;
-        let size = text::parse_int(size, 10).ok_or_else(bad)?;
+        let bad = |e| Reject::malformed(format!("malformed sample: {}: {e}", text::string(line)));
+        let count = text::parse_int(count, 10).map_err(bad)?;
+        let size = text::parse_int(size, 10).map_err(bad)?;
         if count == 0 && size != 0 {
             return Err(Reject::malformed(format!(
                 "{what} count was 0 but {what} bytes was {size}"

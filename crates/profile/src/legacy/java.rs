@@ -65,21 +65,14 @@ pub(crate) fn parse(data: &[u8]) -> Result<LegacyProfile, Reject> {
 }
 
 /// Clears addresses so that profiles merge by function (`Aggregate` keeping all but addresses),
-/// and checks what Go's `Aggregate` checks that could fail here.
+/// and checks the one thing Go's `Aggregate` checks that can fail here.
 fn finish(mut p: LegacyProfile) -> Result<LegacyProfile, Reject> {
     for loc in &mut p.locations {
         loc.address = 0;
     }
-    if let Some(s) = p
-        .samples
-        .iter()
-        .find(|s| s.value.len() != p.sample_type.len())
-    {
-        return Err(Reject::malformed(format!(
-            "mismatch: sample has {} values vs. {} types",
-            s.value.len(),
-            p.sample_type.len()
-        )));
+    // Every sample has two values; the sample types come from a `resolution` attribute.
+    if p.sample_type.is_empty() && !p.samples.is_empty() {
+        return Err(Reject::malformed("missing sample type information"));
     }
     Ok(p)
 }
@@ -110,8 +103,11 @@ fn parse_header<'a>(kind: Kind, b: &'a [u8], p: &mut LegacyProfile) -> Result<&'
         let group = |i: usize| text::trim_space(text::group(&c, i));
         let (attribute, value) = (group(1), group(2));
         let number = || {
-            text::parse_int(value, 0).ok_or_else(|| {
-                Reject::malformed(format!("failed to parse attribute {}", text::string(line)))
+            text::parse_int(value, 0).map_err(|e| {
+                Reject::malformed(format!(
+                    "failed to parse attribute {}: {e}",
+                    text::string(line)
+                ))
             })
         };
         match (kind, attribute) {
@@ -160,9 +156,9 @@ fn parse_samples<'a>(kind: Kind, b: &'a [u8], p: &mut LegacyProfile) -> Result<&
             Reject::malformed(format!("malformed sample: {}: {e}", text::string(line)))
         })?;
         let locations = p.stack(&addrs, addrs.len());
-        let bad = || Reject::malformed(format!("parsing sample {}", text::string(line)));
-        let count = text::parse_int(group(2), 0).ok_or_else(bad)?;
-        let amount = text::parse_int(group(1), 0).ok_or_else(bad)?;
+        let bad = |e| Reject::malformed(format!("parsing sample {}: {e}", text::string(line)));
+        let count = text::parse_int(group(2), 0).map_err(bad)?;
+        let amount = text::parse_int(group(1), 0).map_err(bad)?;
         let mut sample = LegacySample {
             locations,
             value: vec![count, amount],
@@ -200,8 +196,9 @@ fn parse_locations(b: &[u8], p: &mut LegacyProfile) -> Result<(), Reject> {
             continue;
         };
         let group = |i: usize| text::group(&c, i);
-        let address = text::parse_uint(group(1), 16)
-            .ok_or_else(|| Reject::malformed(format!("parsing sample {}", text::string(line))))?;
+        let address = text::parse_uint(group(1), 16).map_err(|e| {
+            Reject::malformed(format!("parsing sample {}: {e}", text::string(line)))
+        })?;
         let Some(loc) = p.existing_location(address) else {
             continue;
         };
@@ -228,6 +225,7 @@ fn describe(what: &[u8]) -> (&[u8], String, i64) {
     let group = text::group;
     if let Some(c) = FILE_LINE.captures(what) {
         let line = text::parse_int(group(&c, 3), 10)
+            .ok()
             .filter(|&n| n > 0)
             .unwrap_or(0);
         (group(&c, 1), text::string(group(&c, 2)), line)

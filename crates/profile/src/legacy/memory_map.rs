@@ -183,14 +183,13 @@ fn parse_entry(line: &[u8]) -> Entry {
     if !perm.is_empty() && !perm.contains(&b'x') {
         return Entry::NotExecutable;
     }
-    let (Some(start), Some(limit)) = (text::parse_uint(start, 16), text::parse_uint(end, 16))
-    else {
+    let (Ok(start), Ok(limit)) = (text::parse_uint(start, 16), text::parse_uint(end, 16)) else {
         return Entry::Unrecognized;
     };
     let offset = if offset.is_empty() {
         Some(0)
     } else {
-        text::parse_uint(offset, 16)
+        text::parse_uint(offset, 16).ok()
     };
     let Some(offset) = offset else {
         return Entry::Unrecognized;

@@ -122,11 +122,36 @@ pub(crate) fn string(s: &[u8]) -> String {
     String::from_utf8_lossy(s).into_owned()
 }
 
+/// Why `strconv` rejected a number, worded as Go's `*strconv.NumError`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NumError {
+    func: &'static str,
+    input: String,
+    out_of_range: bool,
+}
+
+impl std::fmt::Display for NumError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = if self.out_of_range {
+            "value out of range"
+        } else {
+            "invalid syntax"
+        };
+        // The inputs reaching this are ASCII, which Go's strconv.Quote leaves as Rust's `{:?}`.
+        write!(f, "strconv.{}: parsing {:?}: {why}", self.func, self.input)
+    }
+}
+
 /// `strconv.ParseUint(s, base, 64)` for a base of 2 to 36, or 0 for Go's literal syntax (sign
 /// excluded): `0x`, `0o`, `0b` or a leading `0` pick the base, and `_` may separate digits.
-pub(crate) fn parse_uint(s: &[u8], base: u32) -> Option<u64> {
+pub(crate) fn parse_uint(s: &[u8], base: u32) -> Result<u64, NumError> {
+    let error = |out_of_range| NumError {
+        func: "ParseUint",
+        input: string(s),
+        out_of_range,
+    };
     if s.is_empty() {
-        return None;
+        return Err(error(false));
     }
     let literal = base == 0;
     let (digits, base) = if literal {
@@ -144,17 +169,20 @@ pub(crate) fn parse_uint(s: &[u8], base: u32) -> Option<u64> {
             }
             b'0'..=b'9' => u32::from(c - b'0'),
             b'a'..=b'z' | b'A'..=b'Z' => u32::from(c.to_ascii_lowercase() - b'a') + 10,
-            _ => return None,
+            _ => return Err(error(false)),
         };
         if d >= base {
-            return None;
+            return Err(error(false));
         }
-        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
+        n = n
+            .checked_mul(u64::from(base))
+            .and_then(|n| n.checked_add(u64::from(d)))
+            .ok_or_else(|| error(true))?;
     }
     if underscores && !underscore_ok(s) {
-        return None;
+        return Err(error(false));
     }
-    Some(n)
+    Ok(n)
 }
 
 /// The digits and base of a non-empty Go literal: `0b`, `0o` and `0x` need a digit after them,
@@ -203,17 +231,24 @@ fn underscore_ok(s: &[u8]) -> bool {
 }
 
 /// `strconv.ParseInt(s, base, 64)`: an optional sign, then [`parse_uint`]'s syntax.
-pub(crate) fn parse_int(s: &[u8], base: u32) -> Option<i64> {
-    let (negative, magnitude) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
+pub(crate) fn parse_int(s: &[u8], base: u32) -> Result<i64, NumError> {
+    let error = |out_of_range| NumError {
+        func: "ParseInt",
+        input: string(s),
+        out_of_range,
+    };
+    let (negative, magnitude) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let un = parse_uint(magnitude, base)?;
+    let un = parse_uint(magnitude, base).map_err(|e| error(e.out_of_range))?;
     if negative {
-        (un <= 1 << 63).then(|| (un as i64).wrapping_neg())
+        (un <= 1 << 63)
+            .then(|| (un as i64).wrapping_neg())
+            .ok_or_else(|| error(true))
     } else {
-        i64::try_from(un).ok()
+        i64::try_from(un).map_err(|_| error(true))
     }
 }
 
@@ -225,7 +260,7 @@ pub(crate) fn parse_hex_addresses(s: &[u8]) -> Result<Vec<u64>, String> {
     HEX_NUMBER
         .find_iter(s)
         .map(|m| {
-            parse_uint(&m.as_bytes()[2..], 16).ok_or_else(|| {
+            parse_uint(&m.as_bytes()[2..], 16).map_err(|_| {
                 format!(
                     "failed to parse as hex 64-bit number: {}",
                     string(m.as_bytes())
@@ -288,28 +323,50 @@ mod tests {
     }
 
     #[test]
+    fn number_errors_read_like_go() {
+        let e = parse_int(b"09", 0).map(|_| ()).unwrap_err().to_string();
+        assert_eq!(e, r#"strconv.ParseInt: parsing "09": invalid syntax"#);
+        let e = parse_int(b"-99999999999999999999", 10)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            r#"strconv.ParseInt: parsing "-99999999999999999999": value out of range"#
+        );
+        let e = parse_uint(b"1ffffffffffffffff", 16)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            r#"strconv.ParseUint: parsing "1ffffffffffffffff": value out of range"#
+        );
+    }
+
+    #[test]
     fn parses_integers_like_strconv() {
-        assert_eq!(parse_int(b"42", 10), Some(42));
-        assert_eq!(parse_int(b"-42", 10), Some(-42));
-        assert_eq!(parse_int(b"+7", 10), Some(7));
-        assert_eq!(parse_int(b"1_000", 10), None);
-        assert_eq!(parse_int(b"1_000", 0), Some(1000));
-        assert_eq!(parse_int(b"1__0", 0), None);
-        assert_eq!(parse_int(b"010", 0), Some(8));
-        assert_eq!(parse_int(b"09", 0), None);
-        assert_eq!(parse_int(b"0", 0), Some(0));
-        assert_eq!(parse_int(b"0x1f", 0), Some(31));
-        assert_eq!(parse_int(b"0x_1f", 0), Some(31));
-        assert_eq!(parse_int(b"0x", 0), None);
-        assert_eq!(parse_int(b"0b101", 0), Some(5));
-        assert_eq!(parse_int(b"0o17", 0), Some(15));
-        assert_eq!(parse_int(b"", 10), None);
-        assert_eq!(parse_int(b"-", 10), None);
-        assert_eq!(parse_int(b"9223372036854775807", 10), Some(i64::MAX));
-        assert_eq!(parse_int(b"9223372036854775808", 10), None);
-        assert_eq!(parse_int(b"-9223372036854775808", 10), Some(i64::MIN));
-        assert_eq!(parse_uint(b"ffffffffffffffff", 16), Some(u64::MAX));
-        assert_eq!(parse_uint(b"10000000000000000", 16), None);
+        assert_eq!(parse_int(b"42", 10).ok(), Some(42));
+        assert_eq!(parse_int(b"-42", 10).ok(), Some(-42));
+        assert_eq!(parse_int(b"+7", 10).ok(), Some(7));
+        assert_eq!(parse_int(b"1_000", 10).ok(), None);
+        assert_eq!(parse_int(b"1_000", 0).ok(), Some(1000));
+        assert_eq!(parse_int(b"1__0", 0).ok(), None);
+        assert_eq!(parse_int(b"010", 0).ok(), Some(8));
+        assert_eq!(parse_int(b"09", 0).ok(), None);
+        assert_eq!(parse_int(b"0", 0).ok(), Some(0));
+        assert_eq!(parse_int(b"0x1f", 0).ok(), Some(31));
+        assert_eq!(parse_int(b"0x_1f", 0).ok(), Some(31));
+        assert_eq!(parse_int(b"0x", 0).ok(), None);
+        assert_eq!(parse_int(b"0b101", 0).ok(), Some(5));
+        assert_eq!(parse_int(b"0o17", 0).ok(), Some(15));
+        assert_eq!(parse_int(b"", 10).ok(), None);
+        assert_eq!(parse_int(b"-", 10).ok(), None);
+        assert_eq!(parse_int(b"9223372036854775807", 10).ok(), Some(i64::MAX));
+        assert_eq!(parse_int(b"9223372036854775808", 10).ok(), None);
+        assert_eq!(parse_int(b"-9223372036854775808", 10).ok(), Some(i64::MIN));
+        assert_eq!(parse_uint(b"ffffffffffffffff", 16).ok(), Some(u64::MAX));
+        assert_eq!(parse_uint(b"10000000000000000", 16).ok(), None);
     }
 
     #[test]
