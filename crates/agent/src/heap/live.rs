@@ -85,12 +85,19 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
 
 /// Forgets the block at `addr` and returns its bucket, if it was sampled. Called before the block
 /// goes back to the wrapped allocator, so that no other thread can have reused the address.
+#[inline]
 pub fn remove(addr: usize) -> Option<BucketId> {
     let h = mix(addr);
-    let cell = cell_of(h);
-    if cell.load(Ordering::Acquire) == 0 {
+    if cell_of(h).load(Ordering::Acquire) == 0 {
         return None;
     }
+    remove_tracked(addr, h)
+}
+
+/// The table lookup behind [`remove`], for the few frees the filter lets through.
+#[cold]
+#[inline(never)]
+fn remove_tracked(addr: usize, h: u64) -> Option<BucketId> {
     let mut i = slot_of(h);
     for _ in 0..MAX_PROBE {
         let slot = &TABLE[i];
@@ -99,7 +106,7 @@ pub fn remove(addr: usize) -> Option<BucketId> {
             a if a == addr => {
                 let bucket = slot.bucket.load(Ordering::Relaxed);
                 slot.addr.store(TOMBSTONE, Ordering::Relaxed);
-                let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                let _ = cell_of(h).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
                     (c != SATURATED).then(|| c - 1)
                 });
                 return Some(bucket);

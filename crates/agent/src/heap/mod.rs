@@ -47,8 +47,8 @@ pub use buckets::MAX_DEPTH;
 pub use export::{profile, text, Snapshot};
 pub use hook::{untracked, Allocator, FLUSH_EVERY};
 pub use report::{unsample, ProfileKind};
-pub(crate) use stack::stack_top;
 pub use sampler::{sample_rate, set_sample_rate, DEFAULT_SAMPLE_RATE};
+pub(crate) use stack::stack_top;
 pub use stats::{stats, HeapStats, LibcMalloc};
 pub use trace::{start_alloctrace_from_env, ALLOCTRACE_VAR};
 

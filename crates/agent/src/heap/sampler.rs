@@ -26,6 +26,7 @@ pub fn set_sample_rate(bytes: u64) {
 }
 
 /// The mean number of bytes between samples (see [`set_sample_rate`]).
+#[inline]
 pub fn sample_rate() -> u64 {
     RATE.load(Ordering::Relaxed)
 }
