@@ -62,7 +62,10 @@ static A: Switch = Switch;
 /// Threads per workload (the benchmark machine has 2 cores; 4 threads also exercise contention).
 const THREADS: usize = 4;
 
-fn on_threads(work: fn(usize)) {
+/// One thread's share of a workload, given the thread's index.
+type Work = fn(usize);
+
+fn on_threads(work: Work) {
     std::thread::scope(|s| {
         for t in 0..THREADS {
             s.spawn(move || work(t));
@@ -114,7 +117,7 @@ fn mixed_sizes(t: usize) {
 }
 
 fn workloads(c: &mut Criterion) {
-    let cases: [(&str, fn(usize)); 4] = [
+    let cases: [(&str, Work); 4] = [
         ("churn_64b", churn_64b),
         ("vec_push", vec_push),
         ("strings_btree", strings_btree),
