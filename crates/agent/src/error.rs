@@ -34,6 +34,12 @@ pub enum Error {
     /// A CPU profile is already running (Go's text, which clients show verbatim).
     #[error("cpu profiling already in use")]
     CpuProfilingInUse,
+    /// A task dump could not be taken (`ferroprof::tasks`).
+    #[error("cannot dump tasks: {0}")]
+    TaskDump(&'static str),
+    /// Task dumps need tokio's unstable task dump API.
+    #[error("task dumps need the program built with RUSTFLAGS=\"--cfg tokio_unstable\" (and ferroprof's taskdump feature)")]
+    TaskDumpUnsupported,
     /// Another handler owns the signal the profiler needs.
     #[error("signal {signal} already has a handler installed by someone else")]
     SignalInUse {

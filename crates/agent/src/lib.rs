@@ -30,6 +30,8 @@ pub mod labels;
 mod router;
 mod signals;
 pub mod sync;
+#[cfg(feature = "taskdump")]
+pub mod tasks;
 mod text;
 pub mod threads;
 mod unwind;

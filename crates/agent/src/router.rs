@@ -113,6 +113,8 @@ impl Router {
         );
         crate::heap::endpoint::add_routes(&mut router, config.cpu.max_seconds);
         crate::contention::endpoint::add_routes(&mut router, config.cpu.max_seconds);
+        #[cfg(feature = "taskdump")]
+        crate::tasks::endpoint::add_routes(&mut router, config.thread_dump_timeout);
         if config.enable_cmdline {
             router.route(Route::new(
                 "cmdline",

@@ -402,3 +402,125 @@ fn delta_profile_holds_only_the_window() {
     let whole = contention::profile(Kind::Mutex);
     assert!(total_delay(&p) < total_delay(&whole));
 }
+
+#[cfg(feature = "parking_lot")]
+#[inline(never)]
+fn parking_lot_release_site(g: ferroprof::sync::parking_lot::MutexGuard<'_, u64>) {
+    drop(black_box(g));
+}
+
+/// `parking_lot`'s mutex records like std's: the delay charged to the releasing stack adds up
+/// to the waits the threads measured (within 20%, 1 of 3 runs).
+#[cfg(feature = "parking_lot")]
+#[test]
+fn parking_lot_mutex_delay_matches_measured_waits() {
+    let _r = lock(1, 0);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let m = Arc::new(ferroprof::sync::parking_lot::Mutex::new(0u64));
+        let before = Snapshot::take(Kind::Mutex);
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    let mut waited = Duration::ZERO;
+                    for _ in 0..1500 {
+                        let t = Instant::now();
+                        let mut g = m.lock();
+                        waited += t.elapsed();
+                        *g += 1;
+                        spin_for(Duration::from_micros(50));
+                        parking_lot_release_site(g);
+                    }
+                    waited
+                })
+            })
+            .collect();
+        let measured: Duration = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        let (_, delay) = totals_at(&before.delta(), "parking_lot_release_site");
+        let ratio = delay as f64 / measured.as_nanos() as f64;
+        seen.push(ratio);
+        if within_20_percent(ratio) {
+            return;
+        }
+    }
+    panic!("delay ÷ measured waits, 3 runs: {seen:?}");
+}
+
+#[cfg(feature = "tokio")]
+mod tokio_wrappers {
+    use super::*;
+    use ferroprof::sync::tokio as ft;
+
+    #[inline(never)]
+    async fn tokio_lock_site(m: &ft::Mutex<u64>, hold: Duration) {
+        let mut g = m.lock().await;
+        *g += 1;
+        tokio::time::sleep(hold).await;
+    }
+
+    #[inline(never)]
+    async fn semaphore_site(s: &ft::Semaphore) {
+        let _permit = s.acquire().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    #[inline(never)]
+    async fn notify_site(n: &ft::Notify) {
+        n.notified().await;
+    }
+
+    /// tokio's mutex charges waiters' delay to the releasing task (mutex profile) and each
+    /// task's wait to its own stack (block); semaphore and notify waits reach the block
+    /// profile.
+    #[test]
+    fn tokio_primitives_record_waits() {
+        let _r = lock(1, 1);
+        let (mutex0, block0) = (Snapshot::take(Kind::Mutex), Snapshot::take(Kind::Block));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .unwrap();
+        let hold = Duration::from_millis(5);
+        rt.block_on(async {
+            let m = Arc::new(ft::Mutex::new(0u64));
+            let s = Arc::new(ft::Semaphore::new(1));
+            let n = Arc::new(ft::Notify::new());
+            let mut tasks = Vec::new();
+            for _ in 0..4 {
+                let (m, s) = (m.clone(), s.clone());
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..5 {
+                        tokio_lock_site(&m, hold).await;
+                    }
+                    semaphore_site(&s).await;
+                }));
+            }
+            let waiter = {
+                let n = n.clone();
+                tokio::spawn(async move { notify_site(&n).await })
+            };
+            for t in tasks {
+                t.await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            n.notify_one();
+            waiter.await.unwrap();
+            assert_eq!(*m.lock().await, 20);
+        });
+        let (mutex, block) = (mutex0.delta(), block0.delta());
+        // 4 tasks × 5 holds of 5 ms: the waiting adds up to far more than one hold.
+        let (count, delay) = totals_at(&mutex, "tokio_lock_site");
+        assert!(
+            count > 0 && delay > hold.as_nanos() as i64,
+            "{count} {delay}"
+        );
+        for site in ["tokio_lock_site", "semaphore_site", "notify_site"] {
+            assert!(
+                totals_at(&block, site).0 > 0,
+                "{site} not in the block profile"
+            );
+        }
+    }
+}
