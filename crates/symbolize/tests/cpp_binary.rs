@@ -203,6 +203,19 @@ fn split_debug_file_gives_the_same_answers() {
 }
 
 #[test]
+fn compressed_debug_sections_give_the_same_answers() {
+    let plain = ObjectSymbolizer::open(&bin("inline")).unwrap();
+    let compressed = ObjectSymbolizer::open(&bin("inline.zdebug")).unwrap();
+    for addr in TEXT {
+        assert_eq!(
+            compressed.lookup(Svma(addr), Demangle::Default).unwrap(),
+            plain.lookup(Svma(addr), Demangle::Default).unwrap(),
+            "at {addr:#x}"
+        );
+    }
+}
+
+#[test]
 fn pie_mapping_bias_follows_the_text_segment() {
     let object = ObjectSymbolizer::open(&bin("inline")).unwrap();
     // As the loader maps the text segment of this PIE: file offset 0x1000 at 0x5555_5555_5000.
