@@ -97,13 +97,8 @@ impl ObjectSymbolizer {
             name: name.clone(),
             reason: "not an ELF object".into(),
         })?;
-        let build_id = file
-            .build_id()
-            .map_err(|e| Error::Parse {
-                name: name.clone(),
-                reason: e.to_string(),
-            })?
-            .map(hex);
+        // A malformed note means no build id, as for Go's elfexec.GetBuildID.
+        let build_id = file.build_id().ok().flatten().map(hex);
         Ok(ObjectSymbolizer {
             name,
             data,
