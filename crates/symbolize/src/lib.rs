@@ -62,3 +62,4 @@ pub use profile::{
     symbolize_profile, BinaryLookup, CandidateBinaries, FrameStyle, SymbolizeOptions,
     SymbolizeReport,
 };
+pub use symtab::Symbol;

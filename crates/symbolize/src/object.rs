@@ -13,7 +13,7 @@ use crate::address::{Avma, Bias, MappingRange, Svma};
 use crate::base::{self, ElfKind, ElfLayout, Segment};
 use crate::demangle::{demangle, Demangle};
 use crate::error::{Error, Result};
-use crate::symtab::{self, SymbolTable};
+use crate::symtab::{self, Symbol, SymbolTable};
 
 /// The DWARF reader: sections are ranges of one shared copy of the file (or of their
 /// decompressed bytes), so a context owns its data and can be cached and sent between threads.
@@ -155,6 +155,22 @@ impl ObjectSymbolizer {
         out
     }
 
+    /// The object's defined symbols (functions, data, labels) with their addresses and sizes,
+    /// sorted by address: for `-disasm` and `weblist`, which look functions up by name. Read
+    /// from the file on each call; empty when the object has no symbol table.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        let read = |data: &Arc<[u8]>| {
+            parse(&self.name, data)
+                .map(|f| symtab::defined_symbols(&f))
+                .unwrap_or_default()
+        };
+        let symbols = read(&self.data);
+        match &self.debug_data {
+            Some(debug) if symbols.is_empty() => read(debug),
+            _ => symbols,
+        }
+    }
+
     /// The bias of a mapping of this object, as Go's `elfexec.GetBase` computes it from the
     /// mapping and the program header holding `first_addr`.
     pub fn bias(&self, range: &MappingRange, first_addr: Avma) -> Result<Bias> {
@@ -181,7 +197,7 @@ impl ObjectSymbolizer {
     pub fn lookup(&self, svma: Svma, mode: Demangle) -> Result<Vec<Frame>> {
         let (mut frames, outer_is_linkage_name) = self.dwarf_frames(svma)?;
         if !outer_is_linkage_name {
-            if let Some(name) = self.symbols().function_at(svma.0) {
+            if let Some(name) = self.function_table().function_at(svma.0) {
                 match frames.last_mut() {
                     Some(outer) => outer.system_name = name.to_string(),
                     None => frames.push(Frame {
@@ -223,7 +239,7 @@ impl ObjectSymbolizer {
             },
         };
         if frame.system_name.is_empty() {
-            if let Some(name) = self.symbols().function_at(svma.0) {
+            if let Some(name) = self.function_table().function_at(svma.0) {
                 frame.system_name = name.to_string();
             }
         }
@@ -292,7 +308,7 @@ impl ObjectSymbolizer {
         addr2line::Context::from_dwarf(dwarf).ok()
     }
 
-    fn symbols(&self) -> &SymbolTable {
+    fn function_table(&self) -> &SymbolTable {
         self.symbols.get_or_init(|| {
             let from = |data: &Arc<[u8]>| {
                 object::File::parse(&**data)

@@ -2,6 +2,8 @@
 
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolSection};
 
+use crate::address::Svma;
+
 /// One function symbol covering `[start, end)`.
 #[derive(Debug)]
 struct FunctionSymbol {
@@ -94,6 +96,42 @@ fn functions<'data, S: ObjectSymbol<'data>>(
 fn section_end(file: &object::File<'_>, section: SymbolSection) -> Option<u64> {
     let section = file.section_by_index(section.index()?).ok()?;
     section.address().checked_add(section.size())
+}
+
+/// One defined symbol of an object's symbol table, any kind (functions, data, labels).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Symbol {
+    /// The name as the table states it (mangled).
+    pub name: String,
+    /// The symbol's address.
+    pub start: Svma,
+    /// The size the table states, 0 when unknown.
+    pub size: u64,
+}
+
+/// The defined symbols with a nonzero address from `.symtab` (or `.dynsym` when there is no
+/// `.symtab`), sorted by address then name: what `-disasm` and `weblist` search by name, as Go
+/// lists an object's symbols for them.
+pub(crate) fn defined_symbols(file: &object::File<'_>) -> Vec<Symbol> {
+    let collect = |symbols: object::SymbolIterator<'_, '_>| -> Vec<Symbol> {
+        symbols
+            .filter(|s| !s.is_undefined() && s.address() != 0)
+            .filter_map(|s| {
+                let name = s.name().ok().filter(|n| !n.is_empty())?;
+                Some(Symbol {
+                    name: name.to_string(),
+                    start: Svma(s.address()),
+                    size: s.size(),
+                })
+            })
+            .collect()
+    };
+    let mut symbols = collect(file.symbols());
+    if symbols.is_empty() {
+        symbols = collect(file.dynamic_symbols());
+    }
+    symbols.sort_by(|a, b| (a.start, &a.name).cmp(&(b.start, &b.name)));
+    symbols
 }
 
 /// The value of the symbol named `name` (any kind), as Go reads `_stext` for kernels.

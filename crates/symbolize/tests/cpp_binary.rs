@@ -203,6 +203,23 @@ fn split_debug_file_gives_the_same_answers() {
 }
 
 #[test]
+fn symbols_list_functions_and_data_by_address() {
+    let object = ObjectSymbolizer::open(&bin("inline")).unwrap();
+    let symbols = object.symbols();
+    assert!(symbols.windows(2).all(|w| w[0].start <= w[1].start));
+    let find = |name: &str| symbols.iter().find(|s| s.name == name).unwrap();
+    let scaled = find("_ZNK6shapes3BoxIdE6scaledEd");
+    assert_eq!((scaled.start, scaled.size), (Svma(0x1278), 0x50));
+    assert_eq!(find("main").start, Svma(0x1187));
+    assert_eq!(
+        (find("completed.0").start, find("completed.0").size),
+        (Svma(0x4020), 1)
+    );
+    assert_eq!(find("__data_start").start, Svma(0x4010));
+    assert!(symbols.iter().all(|s| s.start != Svma(0)));
+}
+
+#[test]
 fn compressed_debug_sections_give_the_same_answers() {
     let plain = ObjectSymbolizer::open(&bin("inline")).unwrap();
     let compressed = ObjectSymbolizer::open(&bin("inline.zdebug")).unwrap();
