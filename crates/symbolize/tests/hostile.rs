@@ -53,13 +53,7 @@ fn truncated_binaries_are_parse_errors() {
 #[test]
 fn corrupted_binaries_never_panic() {
     let full = std::fs::read(bin("inline")).unwrap();
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     for _ in 0..300 {
         let mut bytes = full.clone();
         for _ in 0..1 + next() % 64 {
@@ -69,6 +63,41 @@ fn corrupted_binaries_never_panic() {
         if let Ok(object) = ObjectSymbolizer::from_bytes("corrupted", bytes) {
             exercise(&object);
         }
+    }
+}
+
+/// Seeded corruption aimed at the DWARF sections only, where a lookup's parsing happens.
+#[test]
+fn corrupted_dwarf_never_panics() {
+    use object::{Object, ObjectSection};
+    let full = std::fs::read(bin("inline")).unwrap();
+    let file = object::File::parse(&*full).unwrap();
+    let ranges: Vec<(u64, u64)> = file
+        .sections()
+        .filter(|s| s.name().is_ok_and(|n| n.starts_with(".debug_")))
+        .filter_map(|s| s.file_range())
+        .collect();
+    assert!(ranges.len() >= 4, "{ranges:?}");
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..500 {
+        let mut bytes = full.clone();
+        for _ in 0..1 + next() % 8 {
+            let (start, len) = ranges[(next() % ranges.len() as u64) as usize];
+            let at = (start + next() % len) as usize;
+            bytes[at] = next() as u8;
+        }
+        let object = ObjectSymbolizer::from_bytes("corrupted dwarf", bytes).unwrap();
+        exercise(&object);
+        let _ = object.lookup_go_tool(Svma(0x1290), Demangle::Full);
+    }
+}
+
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
     }
 }
 
