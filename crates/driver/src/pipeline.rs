@@ -214,11 +214,10 @@ fn aggregate(p: &mut Profile, cfg: &Config) {
     ops::aggregate_granularity(p, granularity, cfg.noinlines);
 }
 
-/// Runs the report writer for the options' format; `-list` reads source files from disk.
+/// Runs the report writer for the options' format (`-proto` re-encodes the profile here);
+/// `-list` reads source files from disk.
 fn write_report(p: &Profile, options: &ReportOptions, out: &mut dyn Write) -> Result<()> {
     match options.output_format {
-        OutputFormat::Raw => ferroprof_profile::write_raw(p, out)
-            .map_err(|source| Error::Write { path: None, source }),
         OutputFormat::Proto => write_proto(p, options, out),
         _ => ferroprof_report::generate_with_sources(p, options, &FileSources, out)
             .map_err(|e| Error::Report(e.to_string())),
