@@ -243,6 +243,58 @@ impl Config {
             _ => None,
         }
     }
+
+    /// Applies the web UI's URL parameters (`f=main&n=10&g=lines`): each option with a URL
+    /// parameter that `param` gives a non-empty value is set from it (pprof's `applyURL`).
+    pub fn apply_url_params(
+        &mut self,
+        param: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        for flag in flags::FLAGS {
+            let Role::Option {
+                url_param: Some(key),
+                ..
+            } = flag.role
+            else {
+                continue;
+            };
+            let Some(value) = param(key).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            self.set(flag.name, &value).map_err(|e| {
+                ConfigError::Invalid(format!("error setting config field {}: {e}", flag.name))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The URL parameters that carry this configuration's saved options where they differ from
+    /// pprof's defaults, bools shortened to `t`/`f` (pprof's `makeURL`), in table order.
+    pub fn url_params(&self) -> Vec<(&'static str, String)> {
+        let defaults = Config::default();
+        flags::FLAGS
+            .iter()
+            .filter_map(|flag| match flag.role {
+                Role::Option {
+                    get,
+                    url_param: Some(key),
+                    saved: true,
+                    ..
+                } => {
+                    let value = get(self);
+                    if value == get(&defaults) {
+                        return None;
+                    }
+                    let text = match value {
+                        Value::Bool(b) => if b { "t" } else { "f" }.to_string(),
+                        other => other.display(),
+                    };
+                    Some((key, text))
+                }
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// pprof's lenient boolean syntax for shell and URL values (`stringToBool`).
@@ -356,6 +408,39 @@ mod tests {
         assert!(err.starts_with("parsing focus regexp: "), "{err}");
         c.set("focus", "").unwrap();
         assert!(c.focus.is_none());
+    }
+
+    #[test]
+    fn url_params_round_trip_the_saved_options() {
+        let mut c = Config::default();
+        for (name, value) in [("focus", "main"), ("nodecount", "12"), ("trim", "false")] {
+            c.set(name, value).unwrap();
+        }
+        c.set("lines", "true").unwrap();
+        c.set("output", "x.txt").unwrap();
+        let params = c.url_params();
+        assert_eq!(
+            params,
+            [
+                ("n", "12".into()),
+                ("trim", "f".into()),
+                ("f", "main".into()),
+                ("g", "lines".into())
+            ]
+        );
+        let mut back = Config::default();
+        back.apply_url_params(|k| params.iter().find(|(p, _)| *p == k).map(|(_, v)| v.clone()))
+            .unwrap();
+        assert_eq!(back.url_params(), params);
+        assert!(back.output.is_none(), "output is not a URL parameter");
+        let err = back
+            .apply_url_params(|k| (k == "n").then(|| "ten".to_string()))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("error setting config field nodecount"),
+            "{err}"
+        );
     }
 
     #[test]
