@@ -183,6 +183,23 @@ fn mutations(data: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// Lines around `bufio.Scanner`'s 64 KiB limit, with and without a newline or `\r\n`.
+fn long_lines() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for len in 65534..=65537 {
+        for end in [&b""[..], b"\n", b"\r\n"] {
+            let mut sample = b"1 @".to_vec();
+            sample.extend(std::iter::repeat_n(&b" 0x1"[..], (len - 3) / 4).flatten());
+            sample.resize(len, b'1');
+            out.push([&b"goroutine profile: total 1\n"[..], &sample, end].concat());
+            let mut comment = b"# ".to_vec();
+            comment.resize(len, b'x');
+            out.push([&comment, end, b"goroutine profile: total 1\n1 @ 0x1\n"].concat());
+        }
+    }
+    out
+}
+
 /// Inputs written for the corners of each format.
 const EDGE_CASES: &[&[u8]] = &[
     b"",
@@ -268,6 +285,9 @@ fn legacy_parses_match_go_1_19() {
     }
     for (i, data) in EDGE_CASES.iter().enumerate() {
         inputs.push((format!("edge case {i}"), data.to_vec()));
+    }
+    for (i, data) in long_lines().into_iter().enumerate() {
+        inputs.push((format!("long line {i}"), data));
     }
     let paths: Vec<PathBuf> = (0..inputs.len())
         .map(|i| dir.path().join(format!("in{i}")))
