@@ -310,3 +310,14 @@ fn every_prefix_of_every_fixture_parses_or_fails_cleanly() {
         }
     }
 }
+
+#[test]
+fn memory_map_attribute_expansion_is_bounded() {
+    let mut data = b"goroutine profile: total 1\n1 @ 0x1\n---\nMAPPED_LIBRARIES:\n".to_vec();
+    data.extend(b"x = ");
+    data.extend(std::iter::repeat_n(b'v', 60_000));
+    data.extend(b"\n");
+    data.extend(std::iter::repeat_n(&b"$x"[..], 30_000).flatten());
+    data.extend(b"\n");
+    assert!(matches!(parse_legacy(&data), Err(Error::Limit { .. })));
+}

@@ -57,6 +57,19 @@ const PARSERS: [Parser; 6] = [
 /// The profile's `drop_frames` and `keep_frames` are set for its kind (allocator, lock or
 /// profiler frames), as Go's `addLegacyFrameInfo` does.
 ///
+/// ```
+/// use ferroprof_profile::legacy::parse_legacy;
+///
+/// let text = b"goroutine profile: total 3\n2 @ 0x401001 0x402001\n1 @ 0x401001\n";
+/// let p = parse_legacy(text).unwrap();
+/// assert_eq!(p.sample_type[0].r#type, "goroutine");
+/// assert_eq!(p.sample[0].value, [2]);
+/// // Return addresses are moved back onto their call instructions.
+/// assert_eq!(p.location[0].address, 0x401000);
+/// // Without a memory map, one fake mapping covers every address.
+/// assert_eq!(p.mapping[0].memory_limit, u64::MAX);
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::Parse`] with Go's message: "unrecognized profile format" when no format matches,

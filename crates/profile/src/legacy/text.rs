@@ -70,11 +70,6 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Whether `c` is a space for Go's `unicode.IsSpace` (the White_Space property, as Rust's).
-fn is_space_char(c: char) -> bool {
-    c.is_whitespace()
-}
-
 /// Decodes the UTF-8 character starting at `s[0]`, if it is a valid one.
 fn first_char(s: &[u8]) -> Option<(char, usize)> {
     let len = match *s.first()? {
@@ -96,12 +91,13 @@ fn last_char(s: &[u8]) -> Option<(char, usize)> {
     (start + len == s.len()).then_some((c, len))
 }
 
-/// `strings.TrimSpace`: drops leading and trailing Unicode white space; invalid UTF-8 stays.
+/// `strings.TrimSpace`: drops leading and trailing Unicode white space (Go's `unicode.IsSpace`
+/// is the White_Space property, as Rust's `char::is_whitespace`); invalid UTF-8 stays.
 pub(crate) fn trim_space(mut s: &[u8]) -> &[u8] {
-    while let Some((_, len)) = first_char(s).filter(|&(c, _)| is_space_char(c)) {
+    while let Some((_, len)) = first_char(s).filter(|&(c, _)| c.is_whitespace()) {
         s = &s[len..];
     }
-    while let Some((_, len)) = last_char(s).filter(|&(c, _)| is_space_char(c)) {
+    while let Some((_, len)) = last_char(s).filter(|&(c, _)| c.is_whitespace()) {
         s = &s[..s.len() - len];
     }
     s
