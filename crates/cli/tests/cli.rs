@@ -178,3 +178,19 @@ fn help_matches_its_snapshot() {
     let out = ferroprof(&["-help"]);
     ferroprof_testsupport::assert_golden(env!("CARGO_MANIFEST_DIR"), "help/help.txt", &stderr(&out));
 }
+
+#[test]
+fn input_limits_stop_with_the_limit_and_its_flag() {
+    let cpu = fixture("go119/cpu.pb.gz");
+    for (flag, want) in [
+        ("-max_profile_bytes=1000", "profile size exceeds limit of 1000 bytes"),
+        ("-max_decompressed_bytes=1000", "decompressed size exceeds limit of 1000 bytes"),
+    ] {
+        let out = ferroprof(&["-top", flag, path(&cpu)]);
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        let err = stderr(&out);
+        assert!(err.contains(want) && err.contains(flag.split('=').next().unwrap()), "{err}");
+    }
+    let out = ferroprof(&["-top", "-max_profile_bytes=100000000", path(&cpu)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

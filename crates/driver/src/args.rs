@@ -2,13 +2,14 @@
 //! applied to a [`Config`], the command resolved, conflicts rejected as `go tool pprof` rejects
 //! them.
 
+use ferroprof_profile::Limits;
 use regex::Regex;
 
 use crate::command::{Command, CommandName};
 use crate::config::{regex_cause, Config, SampleIndex};
 use crate::error::{Error, Result};
 use crate::flags::{Flag, LowArgs, Role, Value};
-use crate::source::{Sources, SymbolizeMode};
+use crate::source::{Sources, SymbolizeMode, DEFAULT_MAX_PROFILE_BYTES};
 use crate::ui::Ui;
 
 /// A validated command line.
@@ -202,6 +203,12 @@ fn resolve_sources(low: &LowArgs, config: &Config, ui: &mut dyn Ui) -> Result<So
     for w in warnings {
         ui.print_err(&w);
     }
+    let mut limits = Limits::default();
+    if let Some(n) = positive(low, "max_decompressed_bytes")? {
+        limits.max_decompressed_bytes = n;
+    }
+    let max_profile_bytes =
+        positive(low, "max_profile_bytes")?.unwrap_or(DEFAULT_MAX_PROFILE_BYTES);
     Ok(Sources {
         sources: positional.to_vec(),
         exec_name,
@@ -213,7 +220,22 @@ fn resolve_sources(low: &LowArgs, config: &Config, ui: &mut dyn Ui) -> Result<So
         timeout: int(low.value("timeout")),
         symbolize,
         comment: text(low.value("add_comment")),
+        max_profile_bytes,
+        limits,
     })
+}
+
+/// A limit flag's value, which must be positive.
+fn positive(low: &LowArgs, name: &str) -> Result<Option<u64>> {
+    match low.value(name) {
+        Some(Value::Int(n)) => match u64::try_from(*n) {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(Error::Usage(format!(
+                "-{name} must be a positive number of bytes"
+            ))),
+        },
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,19 @@ pub enum Error {
         /// The cause.
         source: ferroprof_profile::Error,
     },
+    /// A source passed one of the input limits.
+    #[error("{}: {what} exceeds limit of {limit} bytes{}", path.display(),
+        flag.map_or(String::new(), |f| format!(" (raise it with -{f}=N)")))]
+    Limit {
+        /// The source.
+        path: PathBuf,
+        /// What grew too large.
+        what: String,
+        /// The limit in force.
+        limit: u64,
+        /// The flag that sets the limit, if one does.
+        flag: Option<&'static str>,
+    },
     /// The profiles could not be combined, filtered or prepared for the report.
     #[error("{0}")]
     Profile(#[from] ferroprof_profile::Error),

@@ -1,9 +1,10 @@
 //! Getting the profile to report on: read each source, parse it, combine the sources, subtract
 //! the base, and prepare the result as `go tool pprof`'s `fetchProfiles` does.
 
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
-use ferroprof_profile::{ops, Limits, Mapping, MappingId, Profile};
+use ferroprof_profile::{ops, Mapping, MappingId, Profile};
 
 use crate::error::{Error, Result};
 use crate::source::Sources;
@@ -11,10 +12,10 @@ use crate::ui::Ui;
 
 /// Reads, combines and prepares the profiles of `sources` (merged sources, minus the merged
 /// base), ready for any number of reports.
-pub fn fetch_profiles(sources: &Sources, limits: &Limits, ui: &mut dyn Ui) -> Result<Profile> {
-    let mut profile = grab_all(&sources.sources, "source", sources, limits, ui)?;
+pub fn fetch_profiles(sources: &Sources, ui: &mut dyn Ui) -> Result<Profile> {
+    let mut profile = grab_all(&sources.sources, "source", sources, ui)?;
     if !sources.base.is_empty() {
-        let base = grab_all(&sources.base, "base", sources, limits, ui)?;
+        let base = grab_all(&sources.base, "base", sources, ui)?;
         let kind = if sources.diff_base {
             ops::BaseKind::DiffBase
         } else {
@@ -34,17 +35,11 @@ pub fn fetch_profiles(sources: &Sources, limits: &Limits, ui: &mut dyn Ui) -> Re
 
 /// Reads every source of one list and combines them. Sources that fail are reported and left
 /// out; when none can be read, the error of the first is returned.
-fn grab_all(
-    list: &[String],
-    what: &str,
-    sources: &Sources,
-    limits: &Limits,
-    ui: &mut dyn Ui,
-) -> Result<Profile> {
+fn grab_all(list: &[String], what: &str, sources: &Sources, ui: &mut dyn Ui) -> Result<Profile> {
     let mut profiles = Vec::with_capacity(list.len());
     let mut failures = Vec::new();
     for src in list {
-        match grab(Path::new(src), sources, limits) {
+        match grab(Path::new(src), sources) {
             Ok(p) => profiles.push(p),
             Err(e) => failures.push(e),
         }
@@ -72,18 +67,47 @@ fn grab_all(
     Ok(ops::combine_profiles(&mut profiles)?)
 }
 
-/// Reads and parses one file, then applies the binary overrides of the command line.
-fn grab(path: &Path, sources: &Sources, limits: &Limits) -> Result<Profile> {
-    let data = std::fs::read(path).map_err(|source| Error::Read {
-        path: PathBuf::from(path),
-        source,
-    })?;
-    let mut profile = ferroprof_profile::parse(&data, limits).map_err(|source| Error::Parse {
-        path: PathBuf::from(path),
-        source,
-    })?;
+/// Reads and parses one file within the limits, then applies the binary overrides of the
+/// command line.
+fn grab(path: &Path, sources: &Sources) -> Result<Profile> {
+    let data = read_bounded(path, sources.max_profile_bytes)?;
+    let mut profile =
+        ferroprof_profile::parse(&data, &sources.limits).map_err(|source| match source {
+            ferroprof_profile::Error::Limit { what, limit } => Error::Limit {
+                path: path.to_path_buf(),
+                what: what.to_string(),
+                limit,
+                flag: (what != "number of profile elements").then_some("max_decompressed_bytes"),
+            },
+            source => Error::Parse {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
     locate_binaries(&mut profile, sources);
     Ok(profile)
+}
+
+/// The file's bytes, failing once more than `limit` bytes have been read.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let read_err = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut data = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(read_err)?;
+    if data.len() as u64 > limit {
+        return Err(Error::Limit {
+            path: path.to_path_buf(),
+            what: "profile size".into(),
+            limit,
+            flag: Some("max_profile_bytes"),
+        });
+    }
+    Ok(data)
 }
 
 /// Gives a profile without mappings one empty mapping holding every location (so symbolization

@@ -60,11 +60,7 @@ where
                 .into(),
         ));
     };
-    let profile = fetch_profiles(
-        &invocation.sources,
-        &ferroprof_profile::Limits::default(),
-        ui,
-    )?;
+    let profile = fetch_profiles(&invocation.sources, ui)?;
     let mut report = Vec::new();
     generate_report(&profile, command, &invocation.config, ui, &mut report)?;
     output::deliver(

@@ -1,5 +1,7 @@
 //! Where profiles come from: the sources, the base profiles and how they are symbolized.
 
+use ferroprof_profile::Limits;
+
 /// How function names are obtained (`-symbolize=local:force:demangle=full`), parsed once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SymbolizeMode {
@@ -74,7 +76,7 @@ impl SymbolizeMode {
 }
 
 /// The profiles to read and how to combine them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Sources {
     /// Profile sources (files), merged.
     pub sources: Vec<String>,
@@ -96,7 +98,15 @@ pub struct Sources {
     pub symbolize: SymbolizeMode,
     /// `-add_comment`: appended to the profile's comments.
     pub comment: Option<String>,
+    /// `-max_profile_bytes`: the most bytes read from one source.
+    pub max_profile_bytes: u64,
+    /// Parsing limits (`-max_decompressed_bytes`).
+    pub limits: Limits,
 }
+
+/// The default of `-max_profile_bytes`: 1 GiB, like the decompressed limit (RELIABILITY.md P9);
+/// the largest real profiles we know of are a few hundred MiB uncompressed.
+pub const DEFAULT_MAX_PROFILE_BYTES: u64 = 1 << 30;
 
 #[cfg(test)]
 mod tests {

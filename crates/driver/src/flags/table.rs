@@ -463,6 +463,17 @@ pub static FLAGS: &[Flag] = &[
         Text,
         "TLS CA certs file for fetching profile and symbols"
     ),
+    // ferroprof's input limits (RELIABILITY.md P9); Go has none.
+    source!(
+        "max_profile_bytes",
+        Int,
+        "Most bytes read from one source (default 1 GiB)"
+    ),
+    source!(
+        "max_decompressed_bytes",
+        Int,
+        "Most bytes a gzipped source may inflate to (default 1 GiB)"
+    ),
     // Legacy sample-index shortcuts, in the order pprof applies them.
     shortcut!("total_delay", "delay", mean: false, "Same as -sample_index=delay"),
     shortcut!("mean_delay", "delay", mean: true, "Same as -mean -sample_index=delay"),
