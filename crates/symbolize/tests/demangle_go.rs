@@ -303,3 +303,25 @@ fn names_demangle_as_go_prints_them() {
         failures.join("\n")
     );
 }
+
+/// Hostile names (deep nesting, huge lengths) demangle to something or stay as they are,
+/// without overflowing the stack.
+#[test]
+fn hostile_names_do_not_crash() {
+    let deep_templates = format!("_Z1f{}v{}", "I1A".repeat(20_000), "E".repeat(20_000));
+    let deep_pointers = format!("_Z1fP{}v", "P".repeat(100_000));
+    let deep_rust = format!("_RNv{}C1a1f", "Nv".repeat(50_000));
+    let long_legacy = format!("_ZN{}17h0123456789abcdefE", "3abc".repeat(100_000));
+    let unbalanced = format!("{}x::y{}", "<".repeat(10_000), ">".repeat(9_999));
+    for name in [
+        deep_templates,
+        deep_pointers,
+        deep_rust,
+        long_legacy,
+        unbalanced,
+    ] {
+        for mode in [Demangle::Default, Demangle::Templates, Demangle::Full] {
+            let _ = demangle(&name, mode);
+        }
+    }
+}
