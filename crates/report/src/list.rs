@@ -101,7 +101,7 @@ fn go_errno(e: &io::Error) -> String {
 pub fn write_list(rpt: &Report<'_>, sources: &dyn SourceReader, out: &mut dyn Write) -> Result<()> {
     let o = rpt.options();
     let rx = o.symbol.as_ref().ok_or(Error::MissingSymbol("list"))?;
-    let g = build_graph(rpt.profile(), &GraphOptions::for_report(rpt), None);
+    let g = build_graph(rpt.profile(), &GraphOptions::for_report(rpt));
     let mut functions: BTreeMap<&str, Vec<NodeId>> = BTreeMap::new();
     for (i, n) in g.nodes.iter().enumerate() {
         if rx.is_match(&n.info.name) {

@@ -1,9 +1,10 @@
 //! Building the graph from a profile: nodes per location line, weights and edges per sample.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use ferroprof_profile::{Line, Location, Profile, ProfileIndex, Sample};
 
+use super::id_hash::IdMap;
 use super::{Edge, EdgeId, Graph, Node, NodeId, NodeInfo, Tag, TagMap};
 use crate::measurement;
 use crate::options::OutputFormat;
@@ -204,74 +205,145 @@ fn find_or_add_tag<'t>(tags: &'t mut TagMap, name: &str, unit: &str, value: i64)
     })
 }
 
-/// Builds the graph of `profile`; with `kept`, only nodes whose info is in the set exist, and
-/// edges across dropped nodes become residual.
-pub fn build_graph(
-    profile: &Profile,
-    opts: &GraphOptions,
-    kept: Option<&HashSet<NodeInfo>>,
-) -> Graph {
+/// Builds the graph of `profile` (the call tree with `opts.call_tree`).
+pub fn build_graph(profile: &Profile, opts: &GraphOptions) -> Graph {
+    let builder = GraphBuilder::new(profile, opts.clone());
     if opts.call_tree {
-        return super::tree::build_tree(profile, opts);
+        builder.build_tree()
+    } else {
+        builder.build(None)
     }
-    let maker = InfoMaker::new(profile, opts);
-    let mut g = Graph::default();
-    let mut by_info: HashMap<NodeInfo, NodeId> = HashMap::new();
-    let mut loc_nodes: HashMap<u64, Vec<Option<NodeId>>> = HashMap::new();
-    for loc in &profile.location {
-        let nodes = location_lines(loc)
-            .into_iter()
-            .map(|line| {
-                let info = maker.info(loc, line);
-                if kept.is_some_and(|k| !k.contains(&info)) {
-                    return None;
-                }
-                Some(*by_info.entry(info).or_insert_with_key(|info| {
-                    g.nodes.push(Node {
-                        name: info.printable_name(),
-                        info: info.clone(),
-                        ..Default::default()
-                    });
-                    g.nodes.len() - 1
-                }))
-            })
-            .collect();
-        loc_nodes.insert(loc.id.get(), nodes);
-    }
-    let mut walker = SampleWalker::new(g.nodes.len());
-    for s in &profile.sample {
-        walker.add(&mut g, &loc_nodes, s, opts);
-    }
-    select_nodes(g, opts.drop_negative)
 }
 
-/// Per-sample bookkeeping: which nodes and edges the current sample already counted, kept as
-/// generation stamps so that nothing is cleared between samples.
-struct SampleWalker {
-    generation: u64,
-    node_stamp: Vec<u64>,
-    edge_stamp: Vec<u64>,
-    edge_of: HashMap<(NodeId, NodeId), EdgeId>,
+/// The node identities of a profile's location lines, worked out once and shared by every
+/// rebuild of its graph with fewer nodes.
+#[derive(Debug)]
+pub struct GraphBuilder<'p> {
+    profile: &'p Profile,
+    opts: GraphOptions,
+    /// Each distinct node identity once.
+    infos: Vec<NodeInfo>,
+    info_id: HashMap<NodeInfo, usize>,
+    /// Position of each location in `profile.location`, by id.
+    index: ProfileIndex,
+    /// The info of each line of each location, by the location's position.
+    loc_infos: Vec<Vec<usize>>,
 }
 
-impl SampleWalker {
-    fn new(nodes: usize) -> Self {
-        SampleWalker {
-            generation: 0,
-            node_stamp: vec![0; nodes],
-            edge_stamp: Vec::new(),
-            edge_of: HashMap::new(),
+impl<'p> GraphBuilder<'p> {
+    /// Works out the node identity of every location line of `profile`.
+    pub fn new(profile: &'p Profile, opts: GraphOptions) -> Self {
+        let maker = InfoMaker::new(profile, &opts);
+        let mut infos = Vec::new();
+        let mut info_id: HashMap<NodeInfo, usize> = HashMap::new();
+        let mut loc_infos = Vec::with_capacity(profile.location.len());
+        for loc in &profile.location {
+            let ids = location_lines(loc)
+                .into_iter()
+                .map(|line| {
+                    *info_id
+                        .entry(maker.info(loc, line))
+                        .or_insert_with_key(|info| {
+                            infos.push(info.clone());
+                            infos.len() - 1
+                        })
+                })
+                .collect();
+            loc_infos.push(ids);
+        }
+        drop(maker);
+        let index = ProfileIndex::new(profile);
+        GraphBuilder {
+            profile,
+            opts,
+            infos,
+            info_id,
+            index,
+            loc_infos,
         }
     }
 
-    fn add(
-        &mut self,
-        g: &mut Graph,
-        loc_nodes: &HashMap<u64, Vec<Option<NodeId>>>,
-        s: &Sample,
-        opts: &GraphOptions,
-    ) {
-        let weights = opts.weights(s);
+    /// The infos of the lines of the location with this id, innermost first.
+    pub(super) fn location_infos(&self, id: ferroprof_profile::LocationId) -> Option<&[usize]> {
+        Some(&self.loc_infos[self.index.location_pos(id)?])
+    }
+
+    /// The node identity with this info index.
+    pub(super) fn info(&self, id: usize) -> &NodeInfo {
+        &self.infos[id]
+    }
+
+    /// The profile the graph is built from.
+    pub(super) fn profile(&self) -> &Profile {
+        self.profile
+    }
+
+    /// The options the graph is built with.
+    pub(super) fn options(&self) -> &GraphOptions {
+        &self.opts
+    }
+
+    /// Builds the graph; with `kept` (by info, see [`GraphBuilder::kept_infos`]) only those
+    /// nodes exist, and edges across dropped nodes become residual.
+    pub fn build(&self, kept: Option<&[bool]>) -> Graph {
+        let mut g = Graph::default();
+        let mut walker = SampleWalker::new(self.infos.len());
+        for s in &self.profile.sample {
+            walker.add(&mut g, self, kept, s);
+        }
+        select_nodes(g, self.opts.drop_negative)
+    }
+
+    /// The infos of the nodes of `g` marked in `keep`, as [`GraphBuilder::build`] takes them.
+    pub fn kept_infos(&self, g: &Graph, keep: &[bool]) -> Vec<bool> {
+        let mut kept = vec![false; self.infos.len()];
+        for (n, _) in g.nodes.iter().zip(keep).filter(|(_, k)| **k) {
+            if let Some(&id) = self.info_id.get(&n.info) {
+                kept[id] = true;
+            }
+        }
+        kept
+    }
+}
+
+/// Per-sample bookkeeping: which nodes and edges the current sample already counted, kept as
+/// generation stamps so that nothing is cleared between samples. Nodes are created when a
+/// sample first reaches them.
+struct SampleWalker {
+    generation: u64,
+    node_of_info: Vec<usize>,
+    node_stamp: Vec<u64>,
+    edge_stamp: Vec<u64>,
+    edge_of: IdMap<(NodeId, NodeId), EdgeId>,
+}
+
+impl SampleWalker {
+    fn new(infos: usize) -> Self {
+        SampleWalker {
+            generation: 0,
+            node_of_info: vec![usize::MAX; infos],
+            node_stamp: Vec::new(),
+            edge_stamp: Vec::new(),
+            edge_of: IdMap::default(),
+        }
+    }
+
+    fn node(&mut self, g: &mut Graph, b: &GraphBuilder<'_>, info: usize) -> NodeId {
+        if self.node_of_info[info] == usize::MAX {
+            let info_ref = &b.infos[info];
+            g.nodes.push(Node {
+                name: info_ref.printable_name(),
+                info: info_ref.clone(),
+                ..Default::default()
+            });
+            self.node_stamp.push(0);
+            self.node_of_info[info] = g.nodes.len() - 1;
+        }
+        self.node_of_info[info]
+    }
+
+    fn add(&mut self, g: &mut Graph, b: &GraphBuilder<'_>, kept: Option<&[bool]>, s: &Sample) {
+        let weights = b.opts.weights(s);
         if weights == (0, 0) {
             return;
         }
@@ -280,20 +352,21 @@ impl SampleWalker {
         let mut parent: Option<NodeId> = None;
         let mut residual = false;
         for loc in s.location.iter().rev() {
-            let Some(nodes) = loc_nodes.get(&loc.get()) else {
+            let Some(infos) = b.location_infos(*loc) else {
                 continue;
             };
-            for (ni, node) in nodes.iter().enumerate().rev() {
-                let Some(n) = *node else {
+            for (ni, &info) in infos.iter().enumerate().rev() {
+                if kept.is_some_and(|k| !k[info]) {
                     residual = true;
                     continue;
-                };
+                }
+                let n = self.node(g, b, info);
                 if self.node_stamp[n] != self.generation {
                     self.node_stamp[n] = self.generation;
-                    add_sample(&mut g.nodes[n], weights, &labels, s, opts, false);
+                    add_sample(&mut g.nodes[n], weights, &labels, s, &b.opts, false);
                 }
                 if let Some(p) = parent.filter(|&p| p != n) {
-                    let inline = ni != nodes.len() - 1;
+                    let inline = ni != infos.len() - 1;
                     self.add_edge(g, p, n, weights, residual, inline);
                 }
                 parent = Some(n);
@@ -301,7 +374,7 @@ impl SampleWalker {
             }
         }
         if let (Some(leaf), false) = (parent, residual) {
-            add_sample(&mut g.nodes[leaf], weights, &labels, s, opts, true);
+            add_sample(&mut g.nodes[leaf], weights, &labels, s, &b.opts, true);
         }
     }
 

@@ -3,6 +3,7 @@
 //! the label tags of each node (pprof's `internal/graph`).
 
 mod build;
+mod id_hash;
 mod order;
 mod shorten;
 mod tree;
@@ -10,8 +11,8 @@ mod trim;
 
 use std::collections::BTreeMap;
 
-pub use build::build_graph;
 pub use build::GraphOptions;
+pub use build::{build_graph, GraphBuilder};
 pub(crate) use build::{location_lines, InfoMaker};
 pub use order::NodeOrder;
 pub use shorten::shorten_function_name;

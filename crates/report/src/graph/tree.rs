@@ -1,62 +1,65 @@
 //! The context-sensitive call tree (`-call_tree`): one node per distinct path from a root, and
 //! trimming that splices dropped nodes out of their paths.
 
-use std::collections::HashMap;
+use super::build::{add_sample, join_labels, select_nodes, GraphBuilder};
+use super::id_hash::IdMap;
+use super::{Edge, EdgeId, Graph, Node, NodeId};
 
-use ferroprof_profile::Profile;
-
-use super::build::{add_sample, join_labels, location_lines, select_nodes, InfoMaker};
-use super::GraphOptions;
-use super::{Edge, EdgeId, Graph, Node, NodeId, NodeInfo};
-
-/// Builds the call tree of `profile` (pprof's `newTree`).
-pub(super) fn build_tree(profile: &Profile, opts: &GraphOptions) -> Graph {
-    let maker = InfoMaker::new(profile, opts);
-    let mut g = Graph::default();
-    let mut children: HashMap<(Option<NodeId>, NodeInfo), NodeId> = HashMap::new();
-    let mut edge_of: HashMap<(NodeId, NodeId), EdgeId> = HashMap::new();
-    for s in &profile.sample {
-        let weights = opts.weights(s);
-        if weights == (0, 0) {
-            continue;
-        }
-        let labels = join_labels(s);
-        let mut parent: Option<NodeId> = None;
-        for id in s.location.iter().rev() {
-            let Some(loc) = maker.location(*id) else {
+impl GraphBuilder<'_> {
+    /// Builds the call tree (pprof's `newTree`): a node per distinct path from a root.
+    pub fn build_tree(&self) -> Graph {
+        let opts = self.options();
+        let mut g = Graph::default();
+        let mut children: IdMap<(NodeId, usize), NodeId> = IdMap::default();
+        let mut edge_of: IdMap<(NodeId, NodeId), EdgeId> = IdMap::default();
+        let mut names: Vec<Option<String>> = Vec::new();
+        for s in &self.profile().sample {
+            let weights = opts.weights(s);
+            if weights == (0, 0) {
                 continue;
-            };
-            let lines = location_lines(loc);
-            for (lidx, line) in lines.iter().enumerate().rev() {
-                let info = maker.info(loc, *line);
-                let n = *children
-                    .entry((parent, info))
-                    .or_insert_with_key(|(_, info)| {
+            }
+            let labels = join_labels(s);
+            let mut parent: Option<NodeId> = None;
+            for id in s.location.iter().rev() {
+                let Some(infos) = self.location_infos(*id) else {
+                    continue;
+                };
+                for (lidx, &info) in infos.iter().enumerate().rev() {
+                    let key = (parent.unwrap_or(usize::MAX), info);
+                    let n = *children.entry(key).or_insert_with(|| {
+                        if names.len() <= info {
+                            names.resize(info + 1, None);
+                        }
+                        let node_info = self.info(info);
+                        let name = names[info]
+                            .get_or_insert_with(|| node_info.printable_name())
+                            .clone();
                         g.nodes.push(Node {
-                            name: info.printable_name(),
-                            info: info.clone(),
+                            name,
+                            info: node_info.clone(),
                             ..Default::default()
                         });
                         g.nodes.len() - 1
                     });
-                add_sample(&mut g.nodes[n], weights, &labels, s, opts, false);
-                if let Some(p) = parent {
-                    let inline = lidx != lines.len() - 1;
-                    add_tree_edge(&mut g, &mut edge_of, p, n, weights, inline);
+                    add_sample(&mut g.nodes[n], weights, &labels, s, opts, false);
+                    if let Some(p) = parent {
+                        let inline = lidx != infos.len() - 1;
+                        add_tree_edge(&mut g, &mut edge_of, p, n, weights, inline);
+                    }
+                    parent = Some(n);
                 }
-                parent = Some(n);
+            }
+            if let Some(leaf) = parent {
+                add_sample(&mut g.nodes[leaf], weights, &labels, s, opts, true);
             }
         }
-        if let Some(leaf) = parent {
-            add_sample(&mut g.nodes[leaf], weights, &labels, s, opts, true);
-        }
+        select_nodes(g, opts.drop_negative)
     }
-    select_nodes(g, opts.drop_negative)
 }
 
 fn add_tree_edge(
     g: &mut Graph,
-    edge_of: &mut HashMap<(NodeId, NodeId), EdgeId>,
+    edge_of: &mut IdMap<(NodeId, NodeId), EdgeId>,
     src: NodeId,
     dest: NodeId,
     (w, dw): (i64, i64),

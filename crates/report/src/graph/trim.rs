@@ -5,8 +5,8 @@ use std::collections::{HashSet, VecDeque};
 
 use ferroprof_profile::Profile;
 
-use super::build::build_graph;
-use super::{EdgeId, Graph, GraphOptions, Node, NodeInfo, NodeOrder};
+use super::build::GraphBuilder;
+use super::{EdgeId, Graph, GraphOptions, Node, NodeOrder};
 use crate::report::Report;
 
 /// Tag nodelets drawn per node at most; each counts toward the dot node limit.
@@ -121,16 +121,6 @@ impl Graph {
         }
         false
     }
-
-    /// The infos of the nodes marked in `keep`.
-    fn infos(&self, keep: &[bool]) -> HashSet<NodeInfo> {
-        self.nodes
-            .iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|(n, _)| n.info.clone())
-            .collect()
-    }
 }
 
 /// Tags with a non-zero flat weight: the nodelets a node would draw.
@@ -159,16 +149,20 @@ pub fn trimmed_graph(rpt: &Report<'_>) -> TrimmedGraph {
     } else {
         NodeOrder::FlatName
     };
+    let builder = GraphBuilder::new(profile, gopts);
     let rebuild = |g: &mut Graph, keep: &[bool]| {
         if tree {
             g.trim_tree(keep);
         } else {
-            let kept = g.infos(keep);
-            *g = build_graph(profile, &gopts, Some(&kept));
+            *g = builder.build(Some(&builder.kept_infos(g, keep)));
         }
     };
 
-    let mut g = build_graph(profile, &gopts, None);
+    let mut g = if tree {
+        builder.build_tree()
+    } else {
+        builder.build(None)
+    };
     let total = g.flat_sum();
     let node_cutoff = ((total as f64 * o.effective_node_fraction()) as i64).wrapping_abs();
     let edge_cutoff = ((total as f64 * o.effective_edge_fraction()) as i64).wrapping_abs();
