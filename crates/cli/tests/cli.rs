@@ -176,21 +176,46 @@ fn several_sources_are_merged() {
 #[test]
 fn help_matches_its_snapshot() {
     let out = ferroprof(&["-help"]);
-    ferroprof_testsupport::assert_golden(env!("CARGO_MANIFEST_DIR"), "help/help.txt", &stderr(&out));
+    ferroprof_testsupport::assert_golden(
+        env!("CARGO_MANIFEST_DIR"),
+        "help/help.txt",
+        &stderr(&out),
+    );
 }
 
 #[test]
 fn input_limits_stop_with_the_limit_and_its_flag() {
     let cpu = fixture("go119/cpu.pb.gz");
     for (flag, want) in [
-        ("-max_profile_bytes=1000", "profile size exceeds limit of 1000 bytes"),
-        ("-max_decompressed_bytes=1000", "decompressed size exceeds limit of 1000 bytes"),
+        (
+            "-max_profile_bytes=1000",
+            "profile size exceeds limit of 1000 bytes",
+        ),
+        (
+            "-max_decompressed_bytes=1000",
+            "decompressed size exceeds limit of 1000 bytes",
+        ),
     ] {
         let out = ferroprof(&["-top", flag, path(&cpu)]);
         assert_eq!(out.status.code(), Some(1), "{flag}");
         let err = stderr(&out);
-        assert!(err.contains(want) && err.contains(flag.split('=').next().unwrap()), "{err}");
+        assert!(
+            err.contains(want) && err.contains(flag.split('=').next().unwrap()),
+            "{err}"
+        );
     }
-    let out = ferroprof(&["-top", "-max_profile_bytes=100000000", path(&cpu)]);
+    let out = ferroprof(&[
+        "-top",
+        "-max_profile_bytes=100000000",
+        "-parse_timeout=60",
+        path(&cpu),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let out = ferroprof(&["-top", "-parse_timeout=0", path(&cpu)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("-parse_timeout must be positive"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -222,17 +222,16 @@ fn resolve_sources(low: &LowArgs, config: &Config, ui: &mut dyn Ui) -> Result<So
         comment: text(low.value("add_comment")),
         max_profile_bytes,
         limits,
+        parse_timeout: positive(low, "parse_timeout")?.map(std::time::Duration::from_secs),
     })
 }
 
-/// A limit flag's value, which must be positive.
+/// A limit flag's value (bytes or seconds), which must be positive.
 fn positive(low: &LowArgs, name: &str) -> Result<Option<u64>> {
     match low.value(name) {
         Some(Value::Int(n)) => match u64::try_from(*n) {
             Ok(n) if n > 0 => Ok(Some(n)),
-            _ => Err(Error::Usage(format!(
-                "-{name} must be a positive number of bytes"
-            ))),
+            _ => Err(Error::Usage(format!("-{name} must be positive"))),
         },
         _ => Ok(None),
     }

@@ -78,6 +78,14 @@ pub enum Error {
         /// The flag that sets the limit, if one does.
         flag: Option<&'static str>,
     },
+    /// Parsing a source took longer than `-parse_timeout`.
+    #[error("{}: parsing took longer than {seconds}s (raise it with -parse_timeout=N)", path.display())]
+    Timeout {
+        /// The source.
+        path: PathBuf,
+        /// The timeout in force, in seconds.
+        seconds: u64,
+    },
     /// The profiles could not be combined, filtered or prepared for the report.
     #[error("{0}")]
     Profile(#[from] ferroprof_profile::Error),

@@ -71,21 +71,42 @@ fn grab_all(list: &[String], what: &str, sources: &Sources, ui: &mut dyn Ui) -> 
 /// command line.
 fn grab(path: &Path, sources: &Sources) -> Result<Profile> {
     let data = read_bounded(path, sources.max_profile_bytes)?;
-    let mut profile =
-        ferroprof_profile::parse(&data, &sources.limits).map_err(|source| match source {
-            ferroprof_profile::Error::Limit { what, limit } => Error::Limit {
-                path: path.to_path_buf(),
-                what: what.to_string(),
-                limit,
-                flag: (what != "number of profile elements").then_some("max_decompressed_bytes"),
-            },
-            source => Error::Parse {
-                path: path.to_path_buf(),
-                source,
-            },
-        })?;
+    let mut profile = parse_in_time(data, sources, path)?.map_err(|source| match source {
+        ferroprof_profile::Error::Limit { what, limit } => Error::Limit {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            limit,
+            flag: (what != "number of profile elements").then_some("max_decompressed_bytes"),
+        },
+        source => Error::Parse {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
     locate_binaries(&mut profile, sources);
     Ok(profile)
+}
+
+/// Parses `data`; with `-parse_timeout`, on a worker thread that is abandoned (left to finish
+/// within the size limits, its result dropped) when the time is up.
+fn parse_in_time(
+    data: Vec<u8>,
+    sources: &Sources,
+    path: &Path,
+) -> Result<ferroprof_profile::Result<Profile>> {
+    let Some(timeout) = sources.parse_timeout else {
+        return Ok(ferroprof_profile::parse(&data, &sources.limits));
+    };
+    let (send, receive) = std::sync::mpsc::channel();
+    let limits = sources.limits.clone();
+    std::thread::spawn(move || {
+        // The receiver is gone only after a timeout, when nobody wants the result.
+        let _ = send.send(ferroprof_profile::parse(&data, &limits));
+    });
+    receive.recv_timeout(timeout).map_err(|_| Error::Timeout {
+        path: path.to_path_buf(),
+        seconds: timeout.as_secs(),
+    })
 }
 
 /// The file's bytes, failing once more than `limit` bytes have been read.

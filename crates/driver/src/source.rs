@@ -1,5 +1,7 @@
 //! Where profiles come from: the sources, the base profiles and how they are symbolized.
 
+use std::time::Duration;
+
 use ferroprof_profile::Limits;
 
 /// How function names are obtained (`-symbolize=local:force:demangle=full`), parsed once.
@@ -102,6 +104,9 @@ pub struct Sources {
     pub max_profile_bytes: u64,
     /// Parsing limits (`-max_decompressed_bytes`).
     pub limits: Limits,
+    /// `-parse_timeout`: the longest one source may take to parse; `None` waits as long as it
+    /// takes (the default, as in Go).
+    pub parse_timeout: Option<Duration>,
 }
 
 /// The default of `-max_profile_bytes`: 1 GiB, like the decompressed limit (RELIABILITY.md P9);

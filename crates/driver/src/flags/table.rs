@@ -474,6 +474,11 @@ pub static FLAGS: &[Flag] = &[
         Int,
         "Most bytes a gzipped source may inflate to (default 1 GiB)"
     ),
+    source!(
+        "parse_timeout",
+        Int,
+        "Seconds one source may take to parse (default: no limit)"
+    ),
     // Legacy sample-index shortcuts, in the order pprof applies them.
     shortcut!("total_delay", "delay", mean: false, "Same as -sample_index=delay"),
     shortcut!("mean_delay", "delay", mean: true, "Same as -mean -sample_index=delay"),
