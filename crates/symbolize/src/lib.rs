@@ -15,6 +15,18 @@
 //! assert!(frames.last().unwrap().function.ends_with("marker"));
 //! ```
 //!
+//! # Which API for what
+//! - **Analyzer (driver)**: implement [`BinaryLookup`] (the `PPROF_BINARY_PATH` search; see
+//!   [`CandidateBinaries`] for a plain one), then [`symbolize_profile`] (Go's local pass; pick
+//!   [`FrameStyle::GoTool`] to print what `go tool pprof` prints), then [`demangle_profile`]
+//!   (Go's `symbolizer.Demangle`, after remote symbolization). For `-disasm` / `weblist`:
+//!   [`ObjectSymbolizer::symbols`] to find functions by name, [`disassemble`] for their code,
+//!   [`ObjectSymbolizer::lookup`] for inline frames per instruction.
+//! - **Agent**: one [`ProcessSymbolizer`] kept across exports ([`ProcessSymbolizer::reload_maps`]
+//!   with a fresh `/proc/self/maps` each time); it is a [`BinaryLookup`], so the exported
+//!   profile goes through [`symbolize_profile`] like any other, or frame by frame through
+//!   [`ProcessSymbolizer::symbolize`] with [`FrameAddress`] kinds.
+//!
 //! # Design constraints
 //! - Address spaces are types: [`Avma`] (in the process), [`Svma`] (as the file states it),
 //!   [`FileOffset`]; a [`FrameAddress::ReturnAddress`] is looked up one byte back, in its call.

@@ -50,6 +50,24 @@ impl MapsEntry {
     }
 }
 
+/// The entries of `/proc/<pid>/maps` text, by start address.
+fn parse_maps(text: &str) -> Result<Vec<MapsEntry>> {
+    let mut entries = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let entry = MapsEntry::parse(line).ok_or_else(|| Error::MapsLine {
+            line_number: i + 1,
+            line: line.to_string(),
+        })?;
+        entries.push(entry);
+    }
+    entries.sort_by_key(|e| e.range.start);
+    Ok(entries)
+}
+
 /// Symbolizes addresses of one process: finds each address's mapping, opens the mapped object
 /// once (by its path, so the process's own executable and loaded libraries) and looks the
 /// address up at the mapping's bias.
@@ -62,23 +80,18 @@ pub struct ProcessSymbolizer {
 impl ProcessSymbolizer {
     /// From the text of `/proc/<pid>/maps` (blank lines ignored).
     pub fn from_maps(text: &str) -> Result<Self> {
-        let mut entries = Vec::new();
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let entry = MapsEntry::parse(line).ok_or_else(|| Error::MapsLine {
-                line_number: i + 1,
-                line: line.to_string(),
-            })?;
-            entries.push(entry);
-        }
-        entries.sort_by_key(|e| e.range.start);
         Ok(ProcessSymbolizer {
-            entries,
+            entries: parse_maps(text)?,
             objects: Mutex::default(),
         })
+    }
+
+    /// Replaces the mappings with a newer reading of `/proc/<pid>/maps` (after libraries were
+    /// loaded or unloaded), keeping the objects already opened, so that each export of an
+    /// agent pays for parsing a binary once. On error the old mappings stay.
+    pub fn reload_maps(&mut self, text: &str) -> Result<()> {
+        self.entries = parse_maps(text)?;
+        Ok(())
     }
 
     /// The mappings, by start address.
@@ -165,6 +178,20 @@ mod tests {
         let p = ProcessSymbolizer::from_maps(MAPS).unwrap();
         let pc = FrameAddress::InstructionPointer(Avma(0x7ffd1b3f0010));
         assert!(p.symbolize(pc, Demangle::Default).unwrap().is_empty());
+    }
+
+    #[test]
+    fn reloading_replaces_mappings_and_keeps_bad_input_out() {
+        let mut p = ProcessSymbolizer::from_maps(MAPS).unwrap();
+        let newer = "7f0000000000-7f0000001000 r-xp 00000000 08:01 99 /usr/lib/libnew.so\n";
+        p.reload_maps(newer).unwrap();
+        assert_eq!(p.entries().len(), 1);
+        assert_eq!(
+            p.entry_for(Avma(0x7f0000000010)).unwrap().path,
+            "/usr/lib/libnew.so"
+        );
+        assert!(p.reload_maps("garbage\n").is_err());
+        assert_eq!(p.entries().len(), 1);
     }
 
     #[test]
