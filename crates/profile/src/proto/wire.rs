@@ -33,12 +33,12 @@ pub(crate) fn malformed(what: &str) -> Error {
 /// Reads one varint from the front of `data`, returning it and the rest.
 #[inline]
 pub(crate) fn read_varint(data: &[u8]) -> Result<(u64, &[u8])> {
-    if let Some((&b, rest)) = data.split_first() {
-        if b < 0x80 {
-            return Ok((u64::from(b), rest));
-        }
+    // One and two bytes cover string indices, small ids and most location references.
+    match *data {
+        [b0, ..] if b0 < 0x80 => Ok((u64::from(b0), &data[1..])),
+        [b0, b1, ..] if b1 < 0x80 => Ok((u64::from(b0 & 0x7f) | u64::from(b1) << 7, &data[2..])),
+        _ => read_varint_slow(data),
     }
-    read_varint_slow(data)
 }
 
 #[inline(never)]
