@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use ferroprof_driver::StdUi;
+use ferroprof_driver::{Error, StdUi};
 
 fn main() -> ExitCode {
     let args = std::env::args_os()
@@ -18,7 +18,11 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             // The driver's errors name their input and carry their cause in the message.
-            eprintln!("ferroprof: {}", one_line(&e.to_string()));
+            let hint = match e {
+                Error::Flag(_) => " (ferroprof -help lists the flags)",
+                _ => "",
+            };
+            eprintln!("ferroprof: {}{hint}", one_line(&e.to_string()));
             ExitCode::FAILURE
         }
     }
