@@ -84,6 +84,8 @@ pub(crate) fn mapping_bias(
     addr: Avma,
 ) -> Result<Bias, String> {
     let (start, limit) = (range.start.0, range.limit.0);
+    // The fake mapping a driver makes for a profile without mappings ({0, 0, 0}) holds every
+    // address, as for `go tool pprof`; pprof's binutils path would refuse it as out of range.
     let whole_space = start == 0 && range.offset.0 == 0 && (limit == 0 || limit == u64::MAX);
     if !whole_space && (addr.0 < start || addr.0 >= limit) {
         return Err(format!(
