@@ -48,14 +48,15 @@ fn spin_for(cpu: Duration) -> u64 {
     x
 }
 
+// The two bodies differ so that release builds cannot fold them into one function.
 #[inline(never)]
 fn hot_function_alpha(cpu: Duration) -> u64 {
-    std::hint::black_box(spin_for(cpu))
+    std::hint::black_box(spin_for(cpu)) ^ 0xa1fa
 }
 
 #[inline(never)]
 fn hot_function_beta(cpu: Duration) -> u64 {
-    std::hint::black_box(spin_for(cpu))
+    std::hint::black_box(spin_for(cpu)).wrapping_add(0xbe7a)
 }
 
 /// Samples (first value) whose stack holds a function whose name contains `needle`.
