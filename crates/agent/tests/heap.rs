@@ -92,6 +92,7 @@ fn a9_estimates_within_ten_percent_at_16k() {
             .zip(&truth)
             .all(|(&g, &t)| (g as f64 - t as f64).abs() <= 0.1 * t as f64);
         report.push(format!("got {got:?} truth {truth:?}"));
+        eprintln!("a9 at 16 KiB: {}", report.last().unwrap());
         within
     });
     heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
@@ -203,6 +204,7 @@ fn profile_has_gos_shape_and_no_profiler_frames() {
     let kept = a9_alloc(4321);
     let heap_p = heap::profile(ProfileKind::Heap);
     let allocs_p = heap::profile(ProfileKind::Allocs);
+    let text = heap::text();
     heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
     let types: Vec<String> = heap_p
         .sample_type
@@ -244,6 +246,16 @@ fn profile_has_gos_shape_and_no_profiler_frames() {
             f.name
         );
     }
+    assert!(text.starts_with("heap profile: "), "{text}");
+    assert!(text.contains("\n# ferroprof.HeapStats\n# Alloc = "));
+    assert!(
+        text.contains("a9_alloc"),
+        "the allocating function is in the text"
+    );
+    assert!(
+        !text.contains("ferroprof::heap::"),
+        "the hook's frames are hidden in the text"
+    );
     drop(kept);
 }
 
@@ -285,7 +297,11 @@ fn a10_thread_teardown_panics_and_reentrancy() {
                 })
             })
             .collect();
-        panicked += handles.into_iter().map(|h| h.join()).filter(Result::is_err).count();
+        panicked += handles
+            .into_iter()
+            .map(|h| h.join())
+            .filter(Result::is_err)
+            .count();
     }
     std::panic::set_hook(hook);
     let after = heap::stats();

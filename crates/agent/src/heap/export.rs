@@ -1,15 +1,36 @@
 //! Heap and allocs profiles: bucket snapshots, unsampled, symbolized and shaped as Go writes them
 //! (`writeHeapProto` in `go/runtime/pprof/protomem.go`), through the agent's shared export.
+//!
+//! Stacks are captured inside the allocator; Go hides the leading `runtime.*` frames of heap
+//! stacks, and here the allocator's frames go the same way, with pprof's own frame pruning
+//! (`Profile.Prune`, which also trims frames inlined into a caller's location):
+//! [`ALLOCATOR_FRAMES`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use ferroprof_profile::{Profile, Sample, ValueType};
-use ferroprof_symbolize::ProcessSymbolizer;
+use ferroprof_profile::{ops, Profile, Sample, ValueType};
+use regex::Regex;
 
 use super::report::{self, ProfileKind, Sampled, SAMPLE_TYPES};
 use super::{buckets, hook, live, sampler, stats};
 use crate::export::{symbols, Builder};
+
+/// The frames of the allocation machinery, up to and including the outermost of which every
+/// stack is cut: any `GlobalAlloc` method (ours or a wrapper's), the `__rust_alloc` shims, the
+/// standard library's `alloc::alloc` and `alloc::raw_vec` plumbing, and this module.
+pub const ALLOCATOR_FRAMES: &str = concat!(
+    r"^(?:<.+ as core::alloc::global::GlobalAlloc>::.+",
+    r"|(?:__rustc::)?__r(?:ust|g|dl)_(?:alloc|alloc_zeroed|realloc)",
+    r"|alloc::alloc::.+|<alloc::alloc::Global(?: as .+)?>::.+|alloc::raw_vec::.+",
+    r"|ferroprof::heap::.+)$"
+);
+
+fn allocator_frames() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(ALLOCATOR_FRAMES).expect("ALLOCATOR_FRAMES is a valid regex"))
+}
 
 /// The heap (or allocs) profile now: Go's four sample types, unsampled at the current rate.
 pub fn profile(kind: ProfileKind) -> Profile {
@@ -54,10 +75,16 @@ pub fn text() -> String {
     hook::untracked(|| {
         let stats = stats::stats();
         let samples = report::samples(&buckets::snapshot());
-        let process = symbols::process();
-        let mut hider = Hider::new(&process);
-        let shown: Vec<Vec<u64>> = samples.iter().map(|s| hider.shown(&s.stack)).collect();
-        super::text::render(&process, &samples, &shown, sampler::sample_rate(), &stats)
+        let raw = |s: &Sampled| {
+            vec![
+                s.alloc_objects,
+                s.alloc_bytes,
+                s.inuse_objects,
+                s.inuse_bytes,
+            ]
+        };
+        let symbolized = symbolized(Profile::default(), &samples, raw);
+        super::text::render(&symbolized, &samples, sampler::sample_rate(), &stats)
     })
 }
 
@@ -69,7 +96,7 @@ fn build(
 ) -> Profile {
     let rate = sampler::sample_rate();
     let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-    let mut p = Profile {
+    let header = Profile {
         sample_type: SAMPLE_TYPES
             .iter()
             .map(|(t, u)| ValueType::new(*t, *u))
@@ -79,29 +106,39 @@ fn build(
         period: i64::try_from(rate).unwrap_or(i64::MAX),
         time_nanos: at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, nanos),
         duration_nanos: window.map_or(0, nanos),
+        comments: loss_comments(),
         ..Profile::default()
     };
-    p.comments.extend(loss_comments());
-    let process = symbols::process();
-    let mut hider = Hider::new(&process);
-    let mut b = Builder::new(p);
+    let p = symbolized(header, samples, |s| s.values(rate).to_vec());
+    ops::compact(&p)
+}
+
+/// One sample per entry of `samples`, in order, with `values` and Go's numeric label `bytes`,
+/// symbolized, and cut above the allocator's frames ([`ALLOCATOR_FRAMES`]).
+fn symbolized(
+    header: Profile,
+    samples: &[Sampled],
+    values: impl Fn(&Sampled) -> Vec<i64>,
+) -> Profile {
+    let mut b = Builder::new(header);
     for s in samples {
-        let location = b.stack(&hider.shown(&s.stack));
+        let lookup: Vec<u64> = s.stack.iter().map(|&a| a.saturating_sub(1)).collect();
+        let location = b.stack(&lookup);
         let mut num_label = BTreeMap::new();
         if s.size > 0 {
-            num_label.insert(
-                "bytes".to_string(),
-                vec![i64::try_from(s.size).unwrap_or(i64::MAX)],
-            );
+            let size = i64::try_from(s.size).unwrap_or(i64::MAX);
+            num_label.insert("bytes".to_string(), vec![size]);
         }
         b.sample(Sample {
             location,
-            value: s.values(rate).to_vec(),
+            value: values(s),
             num_label,
             ..Sample::default()
         });
     }
-    b.finish()
+    let mut p = b.finish();
+    ops::prune(&mut p, allocator_frames(), None);
+    p
 }
 
 /// What the tables had to drop, for the profile's comments (STYLE.md principle 5).
@@ -122,82 +159,9 @@ fn loss_comments() -> Vec<String> {
     out
 }
 
-/// Decides, per address, which leading frames are the allocator's, so that profiles start at
-/// the code that asked for memory (Go hides leading `runtime.*` frames in heap profiles).
-struct Hider<'a> {
-    process: &'a ProcessSymbolizer,
-    kinds: HashMap<u64, FrameKind>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FrameKind {
-    /// The global-allocator entry point (`__rust_alloc` and friends) or anything inlined into it.
-    Entry,
-    /// The standard library's allocation plumbing (`alloc::alloc`, `alloc::raw_vec`).
-    Plumbing,
-    /// Anything else.
-    Other,
-}
-
-impl<'a> Hider<'a> {
-    fn new(process: &'a ProcessSymbolizer) -> Self {
-        Hider {
-            process,
-            kinds: HashMap::new(),
-        }
-    }
-
-    fn kind(&mut self, addr: u64) -> FrameKind {
-        let process = self.process;
-        *self.kinds.entry(addr).or_insert_with(|| {
-            let frames = symbols::frames(process, addr);
-            if frames.iter().any(|f| is_entry(&f.function)) {
-                FrameKind::Entry
-            } else if frames.last().is_some_and(|f| is_plumbing(&f.function)) {
-                FrameKind::Plumbing
-            } else {
-                FrameKind::Other
-            }
-        })
-    }
-
-    /// `stack` (return addresses) as lookup addresses, without the frames up to and including
-    /// the allocator's entry point, nor the plumbing just above it; the whole stack when nothing
-    /// would be left or no entry point is found.
-    fn shown(&mut self, stack: &[u64]) -> Vec<u64> {
-        let lookup: Vec<u64> = stack.iter().map(|&a| a.saturating_sub(1)).collect();
-        let kinds: Vec<FrameKind> = lookup.iter().map(|&a| self.kind(a)).collect();
-        let Some(entry) = kinds.iter().rposition(|&k| k == FrameKind::Entry) else {
-            return lookup;
-        };
-        let first = (entry + 1..kinds.len())
-            .find(|&i| kinds[i] != FrameKind::Plumbing)
-            .unwrap_or(entry + 1);
-        if first >= lookup.len() {
-            return lookup;
-        }
-        lookup[first..].to_vec()
-    }
-}
-
-/// The global allocator's entry points as symbolized: the shims `__rust_alloc`,
-/// `__rust_alloc_zeroed`, `__rust_realloc` (also `__rustc::`-qualified) and `__rg_*`/`__rdl_*`.
-fn is_entry(name: &str) -> bool {
-    let name = name.strip_prefix("__rustc::").unwrap_or(name);
-    name.starts_with("__rust_alloc")
-        || name.starts_with("__rust_realloc")
-        || name.starts_with("__rg_")
-        || name.starts_with("__rdl_")
-}
-
-fn is_plumbing(name: &str) -> bool {
-    const PREFIXES: [&str; 4] = [
-        "alloc::alloc::",
-        "<alloc::alloc::Global as ",
-        "alloc::raw_vec::",
-        "core::alloc::",
-    ];
-    PREFIXES.iter().any(|p| name.starts_with(p))
+/// The call address's offset from its symbol, for the text's `func+0xoff`.
+pub(crate) fn entry_offset(addr: u64) -> u64 {
+    symbols::entry_offset(addr)
 }
 
 #[cfg(test)]
@@ -205,18 +169,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entry_points_and_plumbing_are_recognised() {
-        assert!(is_entry("__rustc::__rust_alloc"));
-        assert!(is_entry("__rust_realloc"));
-        assert!(is_entry("__rg_alloc_zeroed"));
-        assert!(!is_entry("alloc::alloc::alloc"));
-        assert!(is_plumbing(
-            "alloc::raw_vec::RawVecInner<A>::try_allocate_in"
-        ));
-        assert!(is_plumbing(
-            "<alloc::alloc::Global as core::alloc::Allocator>::allocate"
-        ));
-        assert!(!is_plumbing("alloc::vec::from_elem"));
-        assert!(!is_plumbing("myapp::leak"));
+    fn allocator_frames_are_recognised() {
+        let re = allocator_frames();
+        for name in [
+            "__rustc::__rust_alloc",
+            "__rust_realloc",
+            "__rg_alloc_zeroed",
+            "<ferroprof::heap::hook::Allocator<A> as core::alloc::global::GlobalAlloc>::alloc",
+            "<myapp::Counting as core::alloc::global::GlobalAlloc>::realloc",
+            "alloc::alloc::alloc",
+            "<alloc::alloc::Global>::alloc_impl_runtime",
+            "<alloc::alloc::Global as core::alloc::Allocator>::allocate",
+            "alloc::raw_vec::RawVecInner<A>::try_allocate_in",
+            "ferroprof::heap::hook::sample_slow",
+        ] {
+            assert!(re.is_match(name), "{name}");
+        }
+        for name in [
+            "alloc::vec::from_elem",
+            "myapp::leak",
+            "__rust_begin_short_backtrace",
+        ] {
+            assert!(!re.is_match(name), "{name}");
+        }
     }
 }
