@@ -163,7 +163,9 @@ fn report_only_cases_match_go() {
     let filter = std::env::var("CASES").unwrap_or_default();
     let (mut pass, mut fail, mut shown) = (0, 0, 0);
     for case in cases() {
-        if !case.id.contains(&filter) {
+        // The large profile's cases take seconds each in debug builds; the CLI conformance run
+        // covers them.
+        if !case.id.contains(&filter) || case.id.contains("proftest.large") {
             continue;
         }
         let Some(setup) = setup(&case.args) else {
@@ -175,11 +177,7 @@ fn report_only_cases_match_go() {
         let Ok(expected) = std::fs::read_to_string(&expected_path) else {
             continue;
         };
-        let start = std::time::Instant::now();
         let got = run(setup).unwrap_or_default();
-        if start.elapsed().as_secs_f64() > 1.0 {
-            eprintln!("slow: {} took {:?}", case.id, start.elapsed());
-        }
         if got == expected {
             pass += 1;
         } else {
@@ -193,5 +191,10 @@ fn report_only_cases_match_go() {
         }
     }
     eprintln!("direct conformance: {pass} passed, {fail} failed");
-    assert!(pass >= fail, "{pass} passed, {fail} failed");
+    assert_eq!(fail, 0, "{pass} passed, {fail} failed");
+    assert!(
+        filter.is_empty() || pass > 0,
+        "no case matches CASES={filter}"
+    );
+    assert!(!filter.is_empty() || pass >= 400, "only {pass} cases ran");
 }
