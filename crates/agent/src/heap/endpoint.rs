@@ -117,6 +117,27 @@ mod tests {
     }
 
     #[test]
+    fn gc_is_accepted_and_debug_selects_text() {
+        let r = handle(
+            ProfileKind::Heap,
+            &Request::get("/debug/pprof/heap?gc=1"),
+            60,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.header("Content-Disposition"),
+            Some("attachment; filename=\"heap\"")
+        );
+        assert_eq!(&r.body[..2], &[0x1f, 0x8b], "gzipped protobuf");
+        for debug in ["1", "2", "-1"] {
+            let url = format!("/debug/pprof/allocs?debug={debug}");
+            let r = handle(ProfileKind::Allocs, &Request::get(&url), 60);
+            assert_eq!(r.header("Content-Type"), Some("text/plain; charset=utf-8"));
+            assert!(r.body.starts_with(b"heap profile: "), "{url}");
+        }
+    }
+
+    #[test]
     fn stats_are_json() {
         let r = handle_stats(&Request::get("/debug/pprof/allocstats"));
         assert_eq!(r.header("Content-Type"), Some("application/json"));
