@@ -72,7 +72,13 @@ fn add(values: &mut BTreeMap<String, i64>, value: String, weight: i64) {
 /// wide as its widest cell plus one, cells are right-aligned in it, and the text after a line's
 /// last tab is not part of any column.
 fn align_right(text: &str) -> String {
-    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    // Only '\n' ends a line ('\r' is text to tabwriter); the text ends with one.
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let lines: Vec<Vec<&str>> = if body.is_empty() && text.is_empty() {
+        Vec::new()
+    } else {
+        body.split('\n').map(|l| l.split('\t').collect()).collect()
+    };
     let mut layout = Layout {
         lines: &lines,
         widths: Vec::new(),
