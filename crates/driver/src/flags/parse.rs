@@ -149,10 +149,10 @@ fn strip_underscores(digits: &str, after_prefix: bool) -> Option<String> {
     Some(digits.replace('_', ""))
 }
 
-/// `strconv.ParseFloat(text, 64)` for the decimal forms options use, plus `inf` and `nan`.
+/// `strconv.ParseFloat(text, 64)` for the decimal forms options use, plus `inf` and `nan`
+/// (underscores, which Go allows only in hexadecimal floats, are rejected).
 pub(crate) fn parse_go_float(text: &str) -> Option<f64> {
-    let cleaned = strip_underscores(text, false)?;
-    let lower = cleaned.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    let lower = text.trim_start_matches(['+', '-']).to_ascii_lowercase();
     let special = matches!(lower.as_str(), "inf" | "infinity" | "nan");
     let numeric = !lower.is_empty()
         && lower
@@ -161,5 +161,5 @@ pub(crate) fn parse_go_float(text: &str) -> Option<f64> {
     if !(special || numeric) {
         return None;
     }
-    cleaned.parse().ok()
+    text.parse().ok()
 }

@@ -141,6 +141,7 @@ fn integers_and_floats_use_go_syntax() {
     assert_eq!(parse_go_float("Inf"), Some(f64::INFINITY));
     assert_eq!(parse_go_float("0x1p3"), None);
     assert_eq!(parse_go_float("1.5.2"), None);
+    assert_eq!(parse_go_float("1_000.5"), None);
 }
 
 #[test]
