@@ -3,21 +3,17 @@
 //! `MAPPED_LIBRARIES:` marker; then the fixes Go applies to the mappings (`massageMappings`,
 //! `remapMappingIDs`).
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
 use super::builder::{LegacyMapping, LegacyProfile};
+use super::map_attributes::Attributes;
 use super::text::{self, regex, Lines};
 use super::Reject;
 
 /// Markers of the memory map section.
 const SENTINELS: [&[u8]; 2] = [b"--- Memory map: ---", b"MAPPED_LIBRARIES:"];
-
-/// The longest line attribute substitution may produce; Go has no limit, but one line of `$x`
-/// references to a long value could otherwise grow quadratically.
-const MAX_EXPANDED_LINE_BYTES: usize = 1 << 20;
 
 /// Where a main binary linked at the traditional x86-64 base is expected to start.
 const TRADITIONAL_TEXT_START: u64 = 0x40_0000;
@@ -80,69 +76,6 @@ fn strip_log_prefix(line: &[u8]) -> &[u8] {
     match LOG_PREFIX.find(line) {
         Some(m) => &line[m.end()..],
         None => line,
-    }
-}
-
-/// `attr=value` lines of a memory map section, substituted for `$attr` in later lines.
-#[derive(Debug, Default)]
-struct Attributes {
-    /// `$attr` → (rank, value); the first definition of a name wins.
-    values: HashMap<Vec<u8>, (usize, Vec<u8>)>,
-    /// The lengths of the `$attr` keys, longest first.
-    key_lengths: BTreeSet<usize>,
-}
-
-impl Attributes {
-    fn learn(&mut self, line: &[u8]) {
-        let Some(eq) = memchr::memchr(b'=', line) else {
-            return;
-        };
-        let mut key = b"$".to_vec();
-        key.extend_from_slice(text::trim_space(&line[..eq]));
-        let value = text::trim_space(&line[eq + 1..]).to_vec();
-        let rank = self.values.len();
-        self.key_lengths.insert(key.len());
-        self.values.entry(key).or_insert((rank, value));
-    }
-
-    /// Replaces each `$attr`, left to right without overlaps, preferring at each position the
-    /// earliest defined attribute that matches (`strings.NewReplacer`).
-    fn expand(&self, line: &[u8]) -> Result<Vec<u8>, Reject> {
-        if self.values.is_empty() || memchr::memchr(b'$', line).is_none() {
-            return Ok(line.to_vec());
-        }
-        let mut out = Vec::with_capacity(line.len());
-        let mut i = 0;
-        while i < line.len() {
-            let rest = &line[i..];
-            let best = self
-                .key_lengths
-                .iter()
-                .take_while(|&&len| len <= rest.len())
-                .filter_map(|&len| {
-                    self.values
-                        .get(&rest[..len])
-                        .map(|(rank, v)| (*rank, len, v))
-                })
-                .min_by_key(|&(rank, _, _)| rank);
-            match best {
-                Some((_, len, value)) => {
-                    out.extend_from_slice(value);
-                    i += len;
-                }
-                None => {
-                    out.push(line[i]);
-                    i += 1;
-                }
-            }
-            if out.len() > MAX_EXPANDED_LINE_BYTES {
-                return Err(Reject::Failed(crate::Error::Limit {
-                    what: "memory map line after attribute substitution",
-                    limit: MAX_EXPANDED_LINE_BYTES as u64,
-                }));
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -416,18 +349,6 @@ mod tests {
             ("/lib/x.so", "abc123")
         );
         assert!(matches!(parse_entry(b"hello"), Entry::Unrecognized));
-    }
-
-    #[test]
-    fn substitutes_attributes() {
-        let mut a = Attributes::default();
-        a.learn(b"dir = /usr/lib");
-        a.learn(b"d = X");
-        a.learn(b"dir = ignored");
-        assert_eq!(
-            a.expand(b"$dir/$d/$q").ok(),
-            Some(b"/usr/lib/X/$q".to_vec())
-        );
     }
 
     #[test]

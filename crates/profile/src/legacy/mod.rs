@@ -14,6 +14,7 @@ mod frames;
 mod goroutine;
 mod heap;
 mod java;
+mod map_attributes;
 mod memory_map;
 mod text;
 mod thread;
