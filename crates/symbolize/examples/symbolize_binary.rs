@@ -11,14 +11,19 @@ use std::time::Instant;
 use ferroprof_symbolize::{Demangle, ObjectSymbolizer, Svma};
 use object::{Object, ObjectSymbol, SymbolKind};
 
-/// The peak resident set size of this process, from `/proc/self/status`.
-fn peak_rss_kib() -> u64 {
+/// A `kB` field of `/proc/self/status` (`VmHWM` is the peak resident set size; `RssAnon` and
+/// `RssFile` split the current one into heap and mapped-file pages).
+fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM")
 }
 
 fn main() {
@@ -83,6 +88,11 @@ fn main() {
         "all lookups, cold: {all:.2?} ({:.2?} each); warm: {warm:.2?} ({:.2?} each)",
         all / addrs.len() as u32,
         warm / addrs.len() as u32
+    );
+    println!(
+        "now: {} MiB heap, {} MiB mapped file pages",
+        status_kib("RssAnon") >> 10,
+        status_kib("RssFile") >> 10
     );
     println!(
         "peak RSS: {} MiB (before opening: {} MiB)",

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use object::elf::{FileHeader32, FileHeader64};
 use object::read::elf::{ElfFile, FileHeader, ProgramHeader};
@@ -11,13 +11,14 @@ use object::{Endianness, Object, ObjectSection};
 
 use crate::address::{Avma, Bias, MappingRange, Svma};
 use crate::base::{self, ElfKind, ElfLayout, Segment};
+use crate::bytes::ObjectBytes;
 use crate::demangle::{demangle, Demangle};
 use crate::error::{Error, Result};
 use crate::symtab::{self, Symbol, SymbolTable};
 
-/// The DWARF reader: sections are ranges of one shared copy of the file (or of their
-/// decompressed bytes), so a context owns its data and can be cached and sent between threads.
-type Reader = gimli::EndianArcSlice<gimli::RunTimeEndian>;
+/// The DWARF reader: sections are ranges of the object's shared bytes (or their decompressed
+/// copies), so a context owns its data and can be cached and sent between threads.
+type Reader = gimli::EndianReader<gimli::RunTimeEndian, ObjectBytes>;
 
 /// One frame of an address's inline chain.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,10 +42,10 @@ pub struct Frame {
 /// answer. Lookups are serialized by a lock, so one symbolizer can be shared between threads.
 pub struct ObjectSymbolizer {
     name: String,
-    data: Arc<[u8]>,
+    data: ObjectBytes,
     build_id: Option<String>,
     layout: ElfLayout,
-    debug_data: Option<Arc<[u8]>>,
+    debug_data: Option<ObjectBytes>,
     dwarf: OnceLock<Option<Mutex<addr2line::Context<Reader>>>>,
     symbols: OnceLock<SymbolTable>,
 }
@@ -64,13 +65,13 @@ impl ObjectSymbolizer {
     /// used if one of [`ObjectSymbolizer::debug_file_candidates`] exists and has the same build
     /// id, as GNU addr2line follows `.gnu_debuglink` and build-id links.
     pub fn open(path: &Path) -> Result<Self> {
-        let data = read_shared(path).map_err(|source| Error::Read {
+        let data = ObjectBytes::open(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let object = Self::from_bytes(path.display().to_string(), data)?;
+        let object = Self::from_object_bytes(path.display().to_string(), data)?;
         for candidate in object.debug_file_candidates(path) {
-            let Ok(debug) = read_shared(&candidate) else {
+            let Ok(debug) = ObjectBytes::open(&candidate) else {
                 continue;
             };
             let debug_id =
@@ -81,17 +82,18 @@ impl ObjectSymbolizer {
                 (_, Err(_)) => false,
             };
             if same_build {
-                return object.with_debug_file(debug);
+                return object.with_debug_bytes(debug);
             }
         }
         Ok(object)
     }
 
-    /// Opens an ELF object from its bytes; `name` names it in errors. (A `Vec<u8>` is copied
-    /// once into shared storage; an `Arc<[u8]>` is used as is.)
-    pub fn from_bytes(name: impl Into<String>, data: impl Into<Arc<[u8]>>) -> Result<Self> {
-        let name = name.into();
-        let data: Arc<[u8]> = data.into();
+    /// Opens an ELF object from its bytes; `name` names it in errors.
+    pub fn from_bytes(name: impl Into<String>, data: Vec<u8>) -> Result<Self> {
+        Self::from_object_bytes(name.into(), ObjectBytes::owned(data))
+    }
+
+    fn from_object_bytes(name: String, data: ObjectBytes) -> Result<Self> {
         let file = parse(&name, &data)?;
         let layout = elf_layout(&file).ok_or_else(|| Error::Parse {
             name: name.clone(),
@@ -112,8 +114,11 @@ impl ObjectSymbolizer {
 
     /// Takes DWARF from a separate debug file (split debug info: `objcopy --only-keep-debug`,
     /// found through `.gnu_debuglink` or the build id) instead of from the object itself.
-    pub fn with_debug_file(mut self, data: impl Into<Arc<[u8]>>) -> Result<Self> {
-        let data: Arc<[u8]> = data.into();
+    pub fn with_debug_file(self, data: Vec<u8>) -> Result<Self> {
+        self.with_debug_bytes(ObjectBytes::owned(data))
+    }
+
+    fn with_debug_bytes(mut self, data: ObjectBytes) -> Result<Self> {
         parse(&self.name, &data)?;
         self.debug_data = Some(data);
         self.dwarf = OnceLock::new();
@@ -159,7 +164,7 @@ impl ObjectSymbolizer {
     /// sorted by address: for `-disasm` and `weblist`, which look functions up by name. Read
     /// from the file on each call; empty when the object has no symbol table.
     pub fn symbols(&self) -> Vec<Symbol> {
-        let read = |data: &Arc<[u8]>| {
+        let read = |data: &ObjectBytes| {
             parse(&self.name, data)
                 .map(|f| symtab::defined_symbols(&f))
                 .unwrap_or_default()
@@ -310,7 +315,7 @@ impl ObjectSymbolizer {
 
     fn function_table(&self) -> &SymbolTable {
         self.symbols.get_or_init(|| {
-            let from = |data: &Arc<[u8]>| {
+            let from = |data: &ObjectBytes| {
                 object::File::parse(&**data)
                     .map(|f| SymbolTable::read(&f))
                     .unwrap_or_default()
@@ -360,7 +365,7 @@ fn parse<'d>(name: &str, data: &'d [u8]) -> Result<object::File<'d>> {
 /// reader when the section is missing or cannot be decompressed.
 fn section_reader(
     file: &object::File<'_>,
-    data: &Arc<[u8]>,
+    data: &ObjectBytes,
     name: &str,
     endian: gimli::RunTimeEndian,
 ) -> Reader {
@@ -374,11 +379,11 @@ fn section_reader(
                 Some(end) if end <= data.len() => {
                     Reader::new(data.clone(), endian).range(offset..end)
                 }
-                _ => Reader::new(Arc::from(b), endian),
+                _ => Reader::new(ObjectBytes::owned(b.to_vec()), endian),
             }
         }
-        Some(Cow::Owned(v)) => Reader::new(Arc::from(v), endian),
-        None => Reader::new(Arc::from(&[][..]), endian),
+        Some(Cow::Owned(v)) => Reader::new(ObjectBytes::owned(v), endian),
+        None => Reader::new(ObjectBytes::owned(Vec::new()), endian),
     }
 }
 
@@ -444,20 +449,6 @@ fn clean_path(path: &str) -> String {
         (false, true) => ".".to_string(),
         (false, false) => joined,
     }
-}
-
-/// Reads a file straight into shared storage, without the copy `Arc::from(Vec)` makes (which
-/// would double the peak memory for a large binary).
-fn read_shared(path: &Path) -> std::io::Result<Arc<[u8]>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len())
-        .map_err(|_| std::io::Error::other("file larger than the address space"))?;
-    let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
-    if let Some(buf) = Arc::get_mut(&mut data) {
-        file.read_exact(buf)?;
-    }
-    Ok(data)
 }
 
 fn hex(bytes: &[u8]) -> String {
