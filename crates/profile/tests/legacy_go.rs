@@ -200,6 +200,86 @@ fn long_lines() -> Vec<Vec<u8>> {
     out
 }
 
+/// A small deterministic generator (xorshift64) for the memory map cases.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a [u8]]) -> &'a [u8] {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+}
+
+/// Memory map sections mixing `attr=value` lines, `$attr` references, overlapping and split
+/// mappings with offsets, non-executable and unrecognized lines, after a count profile whose
+/// addresses fall in, between and before them.
+fn generated_memory_maps() -> Vec<Vec<u8>> {
+    const NAMES: &[&[u8]] = &[b"", b"d", b"dir", b"$", b"a b", b"lib"];
+    const VALUES: &[&[u8]] = &[
+        b"/usr/lib",
+        b"X",
+        b"",
+        b"$d",
+        b"00400000",
+        b"r-xp",
+        b"/a.so",
+    ];
+    const PIECES: &[&[u8]] = &[
+        b"$d",
+        b"$dir",
+        b"$$",
+        b"$",
+        b"$lib",
+        b"$a b",
+        b"/bin/a",
+        b"-",
+        b" r-xp ",
+        b" r--p ",
+        b"0 00:00 0 ",
+        b"00001000 ",
+        b"400000-402000",
+        b"401000-403000",
+        b"1000-2000 ",
+    ];
+    const WHOLE: &[&[u8]] = &[
+        b"00400000-00500000 r-xp 00000000 00:00 0 /bin/a",
+        b"00500000-00600000 r-xp 00100000 00:00 0 /bin/a",
+        b"7f0000-7f1000 r-xp 00003000 00:00 0 /lib/libc.so.6 (deleted)",
+        b"0x2000-0x3000 /anon_hugepage (@1000) 0123abcd",
+        b"I1 a.cc:1] 1000-2000 r-xp 0 00:00 0 /z",
+        b"3000-2000 r-xp 00000500 00:00 0 /inv",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut out = Vec::new();
+    for _ in 0..400 {
+        let mut data = b"goroutine profile: total 2\n1 @ 0x401001 0x3fff01 0x7f0001 0x1001\n\
+            1 @ 0x1801 0x2801 0x500001 0x4ff001\n---\nMAPPED_LIBRARIES:\n"
+            .to_vec();
+        for _ in 0..rng.next() % 10 + 1 {
+            match rng.next() % 3 {
+                0 => {
+                    data.extend([rng.pick(NAMES), b" = ", rng.pick(VALUES)].concat());
+                }
+                1 => {
+                    for _ in 0..rng.next() % 6 + 1 {
+                        data.extend_from_slice(rng.pick(PIECES));
+                    }
+                }
+                _ => data.extend_from_slice(rng.pick(WHOLE)),
+            }
+            data.push(b'\n');
+        }
+        out.push(data);
+    }
+    out
+}
+
 /// Inputs written for the corners of each format.
 const EDGE_CASES: &[&[u8]] = &[
     b"",
@@ -285,6 +365,9 @@ fn legacy_parses_match_go_1_19() {
     }
     for (i, data) in EDGE_CASES.iter().enumerate() {
         inputs.push((format!("edge case {i}"), data.to_vec()));
+    }
+    for (i, data) in generated_memory_maps().into_iter().enumerate() {
+        inputs.push((format!("memory map {i}"), data));
     }
     for (i, data) in long_lines().into_iter().enumerate() {
         inputs.push((format!("long line {i}"), data));
