@@ -136,6 +136,7 @@ fn crafted() -> Vec<(&'static str, Vec<u8>)> {
                 )
                 .strings(&strings)
                 .bytes(15, b"doc")
+                .uint(15, 99)
                 .0,
         ),
         (

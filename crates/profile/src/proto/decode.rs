@@ -3,7 +3,11 @@
 //! Two passes over the top-level message: the first reads the string table (which Go's runtime
 //! writes last), the scalars and the small messages; the second decodes samples, mappings,
 //! locations and functions straight into the model, resolving string indices as it goes, so no
-//! intermediate copy of the profile is ever built.
+//! intermediate copy of the profile is ever built. Large inputs are split into runs of whole
+//! top-level messages for the second pass, decoded by one thread each.
+//!
+//! What is accepted is exactly what Go 1.19's pprof accepts: fields it does not know (`doc_url`,
+//! `Line.column`) are read when well-formed and otherwise ignored, as Go ignores them.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -154,7 +158,7 @@ impl<'a> StringTable<'a> {
 }
 
 /// What the first pass collects: the string table, the top-level scalars as written (string
-/// indices unresolved) and how many of each repeated message there are.
+/// indices unresolved) and the chunks of the second pass, with their message counts.
 #[derive(Debug, Default)]
 struct TopLevel<'a> {
     strings: Vec<Cow<'a, str>>,
@@ -235,6 +239,7 @@ impl<'a> TopLevel<'a> {
     /// Resolves the top-level fields the first pass collected.
     fn resolve(&self, s: &StringTable<'_>, p: &mut Profile) -> Result<()> {
         let top = self;
+
         for &(ty, unit) in &top.sample_type {
             let vt = ValueType {
                 r#type: s.owned(ty, "sample_type.type")?,
@@ -254,7 +259,8 @@ impl<'a> TopLevel<'a> {
             p.comments.push(s.owned(c, "comment")?);
         }
         p.default_sample_type = s.owned(top.default_sample_type, "default_sample_type")?;
-        p.doc_url = s.owned(top.doc_url, "doc_url")?;
+        // Go 1.19 does not read doc_url, so a bad index in it is no error.
+        p.doc_url = s.owned(top.doc_url, "doc_url").unwrap_or_default();
         p.time_nanos = top.time_nanos;
         p.duration_nanos = top.duration_nanos;
         p.period = top.period;
