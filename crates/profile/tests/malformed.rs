@@ -80,6 +80,17 @@ fn lone_gzip_magic_is_a_decompression_error() {
 }
 
 #[test]
+fn truncated_gzip_and_trailing_garbage_are_decompression_errors() {
+    let gz = gzip(&valid(1).0);
+    let mut trailing = gz.clone();
+    trailing.extend_from_slice(b"xx");
+    for data in [&gz[..gz.len() - 3], &trailing[..]] {
+        let msg = message_of(parse_bytes(data));
+        assert!(msg.contains("decompressing profile"), "{msg}");
+    }
+}
+
+#[test]
 fn empty_gzip_member_is_empty_input() {
     assert!(matches!(parse_bytes(&gzip(b"")), Err(Error::Empty)));
 }
