@@ -6,6 +6,20 @@
 //!
 //! Each format has its module; [`parse_legacy`] tries them in Go's order. A parser that does
 //! not recognize its format passes the input on; any other failure is final, as in Go.
+//!
+//! | module | format |
+//! |---|---|
+//! | `cpu_binary` | gperftools / pre-protobuf Go CPU profiles: 32- or 64-bit words, either byte order |
+//! | `heap` | `heap profile: …` texts: `heap/N` (Go `debug=1`), `heap_v2`, `heapz_v2`, `heapprofile`, growth, fragmentation |
+//! | `goroutine` | Go `debug=1` count profiles: `NAME profile: total N` (goroutine, threadcreate, …) |
+//! | `thread` | gperftools `--- threadz` thread profiles |
+//! | `contention` | `--- contentionz`, Go's `--- mutex:` and `--- contention:` (block) texts |
+//! | `java` | Java `--- heapz 1 ---` / `--- contentionz 1 ---` texts and Java binary CPU profiles |
+//! | `memory_map`, `map_attributes` | the `/proc/self/maps`-style sections after the samples |
+//!
+//! Malformed input gives an error, never a panic: arithmetic wraps as Go's does, no division
+//! is by an input value that can be zero, stacks are bounded by the bytes left, lines by
+//! `bufio.Scanner`'s 64 KiB, and memory map attribute substitution by a step and size budget.
 
 mod builder;
 mod contention;
