@@ -77,7 +77,7 @@ fn finish(mut p: LegacyProfile) -> Result<LegacyProfile, Reject> {
     Ok(p)
 }
 
-/// The complete lines (ended by `\n`) at the start of `b`, each with the bytes after it.
+/// The complete lines (ended by `\n`) of `b`, each with the data from its start to the end.
 fn complete_lines(b: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     memchr::memchr_iter(b'\n', b).scan(0, move |start, nl| {
         let line = &b[*start..nl];
