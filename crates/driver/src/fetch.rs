@@ -115,7 +115,17 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(read_err)?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound && looks_like_url(path) {
+            Error::Usage(format!(
+                "{}: fetching profiles over HTTP is not supported yet; save the profile to a \
+                 file (curl -o) and pass the file",
+                path.display()
+            ))
+        } else {
+            read_err(e)
+        }
+    })?;
     let mut data = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut data)
@@ -129,6 +139,20 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
         });
     }
     Ok(data)
+}
+
+/// Whether a source that is not a file would be a URL to `go tool pprof`: a `scheme://host`
+/// or a `host:port[/path]`.
+fn looks_like_url(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    if let Some((scheme, rest)) = text.split_once("://") {
+        return !scheme.is_empty() && !rest.is_empty();
+    }
+    let host_port = text.split('/').next().unwrap_or("");
+    match host_port.rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()),
+        None => false,
+    }
 }
 
 /// Gives a profile without mappings one empty mapping holding every location (so symbolization
@@ -148,5 +172,24 @@ fn locate_binaries(profile: &mut Profile, sources: &Sources) {
     }
     if let Some(build_id) = &sources.build_id {
         main.build_id = build_id.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_told_apart_from_files() {
+        for url in [
+            "http://localhost:6060/debug/pprof/heap",
+            "localhost:6060",
+            "h:80/x",
+        ] {
+            assert!(looks_like_url(Path::new(url)), "{url}");
+        }
+        for file in ["cpu.pb.gz", "dir/cpu.pb.gz", "a:b/c", "/abs/path"] {
+            assert!(!looks_like_url(Path::new(file)), "{file}");
+        }
     }
 }
