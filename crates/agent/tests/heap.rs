@@ -397,3 +397,20 @@ fn go_tool_pprof_reads_heap_and_allocs_endpoints() {
     assert!(top.contains("go_visible_leak"), "{top}");
     assert!(text_raw.contains("inuse_space/bytes"), "{text_raw}");
 }
+
+/// Go's `?seconds=N` delta: only what happened after the first snapshot, frees of older blocks
+/// as negative in-use values, and the window as the duration.
+#[test]
+fn delta_holds_only_the_window() {
+    let _g = lock();
+    heap::set_sample_rate(1);
+    let older = a9_alloc(1111);
+    let start = heap::Snapshot::take();
+    let newer = a9_alloc(2222);
+    drop(older);
+    let delta = start.delta(ProfileKind::Heap);
+    heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
+    drop(newer);
+    assert_eq!(values_for(&delta, "a9_alloc"), [1, 2222, 0, 1111]);
+    assert!(delta.duration_nanos > 0);
+}
