@@ -84,11 +84,6 @@ pub(crate) fn tabwrite(text: &str) -> String {
 
 /// Go's `printStackRecord` lines for a stack of lookup addresses, before alignment: one
 /// `#\t0xADDR\tfunc+0xOFF\tfile:line` per (inline) frame, `#\t0xADDR` when unknown.
-pub(crate) fn stack_record(process: &ProcessSymbolizer, addrs: &[u64], out: &mut String) {
-    write_stack(&mut Symbols::new(process), addrs, out);
-}
-
-/// [`stack_record`] with a memo shared across records.
 pub(crate) fn write_stack(symbols: &mut Symbols<'_>, addrs: &[u64], out: &mut String) {
     for &addr in addrs {
         let (frames, off) = symbols.frames(addr);

@@ -10,6 +10,11 @@
 mod report;
 mod workload;
 
+/// Heap profiling: every allocation goes through the agent's sampling allocator.
+#[global_allocator]
+static ALLOCATOR: ferroprof::Allocator<std::alloc::System> =
+    ferroprof::Allocator::new(std::alloc::System);
+
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,13 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-/// Starts every problem.
+/// Starts every problem, with Go's mutex and block profiles on (Go leaves both off).
 pub fn start() {
+    ferroprof::set_mutex_profile_fraction(1);
+    ferroprof::set_block_profile_rate(1);
+    // Off by default, as in Go; on here so `mutex` and `block` show the contended lock.
+    ferroprof::set_mutex_profile_fraction(1);
+    ferroprof::set_block_profile_rate(1);
     spawn("hot-loop", hot_loop);
     spawn("leaky-cache", leaky_cache);
     for i in 0..4 {
@@ -62,7 +67,7 @@ fn remember_response(n: usize) -> Vec<u8> {
 
 /// Problem 3, contention: four threads take turns on one lock and work while holding it.
 fn contended_lock() {
-    static SHARED: Mutex<u64> = Mutex::new(0);
+    static SHARED: ferroprof::sync::Mutex<u64> = ferroprof::sync::Mutex::new(0);
     loop {
         let mut g = SHARED.lock().unwrap_or_else(|e| e.into_inner());
         *g = g.wrapping_add(checksum(2000));

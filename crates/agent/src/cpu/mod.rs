@@ -155,7 +155,7 @@ fn start_running(config: &CpuConfig) -> Result<CpuProfilerGuard> {
         .name("ferroprof-cpu".into())
         .spawn(move || {
             let mut timers = timers::ThreadTimers::new(period_nanos, cookie);
-            let first = timers.sync(current_tid());
+            let first = timers.sync();
             let _ = started_tx.send(first.map_err(|e| e.to_string()));
             run(hz, period_nanos, timers, &stop2, installed)
         });
@@ -184,11 +184,6 @@ fn start_running(config: &CpuConfig) -> Result<CpuProfilerGuard> {
     })
 }
 
-fn current_tid() -> libc::pid_t {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::gettid() }
-}
-
 /// The profiler thread: arm timers for new threads, drain, and on stop tear down in order.
 fn run(
     hz: u32,
@@ -199,7 +194,6 @@ fn run(
 ) -> Result<CpuProfile> {
     let start = SystemTime::now();
     let started = Instant::now();
-    let me = current_tid();
     let mut stacks = HashMap::new();
     let foreign_before = signal::FOREIGN.load(Ordering::Relaxed);
     let mut last_scan = Instant::now();
@@ -208,7 +202,7 @@ fn run(
         std::thread::sleep(TICK);
         let count = thread_count();
         if count != last_count || last_scan.elapsed() >= SCAN_INTERVAL {
-            let _ = timers.sync(me);
+            let _ = timers.sync();
             (last_count, last_scan) = (count, Instant::now());
         }
         signal::with_published(|s| drain(s, &mut stacks));

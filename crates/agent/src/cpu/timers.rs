@@ -39,8 +39,8 @@ impl ThreadTimers {
     }
 
     /// Arms timers for threads that appeared and deletes those of threads that exited.
-    /// `skip` (the profiler's own thread) is not sampled.
-    pub(crate) fn sync(&mut self, skip: libc::pid_t) -> Result<()> {
+    /// The profiler's own thread is sampled too, as Go's profile writer is: its cost shows.
+    pub(crate) fn sync(&mut self) -> Result<()> {
         let live = crate::threads::list_tids()?;
         self.timers.retain(|tid, timer| {
             let keep = live.binary_search(tid).is_ok();
@@ -51,7 +51,7 @@ impl ThreadTimers {
             keep
         });
         for &tid in &live {
-            if tid != skip && !self.timers.contains_key(&tid) {
+            if !self.timers.contains_key(&tid) {
                 // A thread can exit between the scan and here; it is simply not sampled.
                 if let Ok(t) = self.arm(tid) {
                     self.timers.insert(tid, t);

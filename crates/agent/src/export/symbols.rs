@@ -28,13 +28,22 @@ fn executable_maps() -> String {
         .join("\n")
 }
 
-/// A symbolizer for this process: the cached one while the executable mappings are unchanged
-/// (keeping every object's parsed DWARF), a new one after a library was loaded or unloaded.
+/// A symbolizer for this process: the cached one while the executable mappings are unchanged;
+/// after a library was loaded or unloaded, the same one with its mappings reloaded (keeping
+/// every object's parsed DWARF), or a new one while an export still holds the old.
 pub(crate) fn process() -> Arc<ProcessSymbolizer> {
     let maps = executable_maps();
     let mut guard = cache().lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(c) = guard.as_ref().filter(|c| c.maps == maps) {
-        return c.process.clone();
+    if let Some(c) = guard.as_mut() {
+        if c.maps == maps {
+            return c.process.clone();
+        }
+        if let Some(p) = Arc::get_mut(&mut c.process) {
+            if p.reload_maps(&maps).is_ok() {
+                c.maps = maps;
+                return c.process.clone();
+            }
+        }
     }
     let process = Arc::new(
         ProcessSymbolizer::from_maps(&maps)
