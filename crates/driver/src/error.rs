@@ -50,7 +50,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// A source could not be read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_cause(source))]
     Read {
         /// The source.
         path: PathBuf,
@@ -93,13 +93,23 @@ pub enum Error {
     #[error("{0}")]
     Report(String),
     /// Writing the output failed.
-    #[error("{}: {source}", path.as_ref().map_or("standard output".into(), |p| p.display().to_string()))]
+    #[error("{}: {}", path.as_ref().map_or("standard output".into(), |p| p.display().to_string()),
+        io_cause(source))]
     Write {
         /// The output file; `None` for standard output.
         path: Option<PathBuf>,
         /// The cause.
         source: std::io::Error,
     },
+}
+
+/// An I/O error as a user reads it: `No such file or directory`, without the `(os error 2)` code.
+fn io_cause(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" (os error ") {
+        Some((cause, _)) => cause.to_string(),
+        None => text,
+    }
 }
 
 impl Error {
