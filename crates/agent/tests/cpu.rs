@@ -260,6 +260,31 @@ fn signal_coexistence_restoration_and_storm() {
     unsafe { libc::signal(libc::SIGPROF, old) };
 }
 
+/// A7e: a library that replaces our handler mid-profile is detected, reported in the
+/// profile's comments, and its handler is left in place.
+#[test]
+fn replaced_handler_is_detected_and_left_alone() {
+    let _l = lock();
+    let guard = ferroprof::cpu::start(&CpuConfig::default()).unwrap();
+    // SAFETY: replaces the SIGPROF disposition with a handler that does nothing.
+    let ours = unsafe { libc::signal(libc::SIGPROF, app_handler as *const () as usize) };
+    assert_ne!(ours, libc::SIG_ERR);
+    hot_function_alpha(Duration::from_millis(50));
+    let cpu = guard.stop().unwrap();
+    assert!(cpu.handler_replaced);
+    assert!(cpu
+        .to_profile()
+        .comments
+        .iter()
+        .any(|c| c.contains("replaced the SIGPROF handler")));
+    assert_eq!(
+        disposition(libc::SIGPROF),
+        app_handler as *const () as usize
+    );
+    // SAFETY: back to ignoring SIGPROF, as the profiler leaves it.
+    unsafe { libc::signal(libc::SIGPROF, libc::SIG_IGN) };
+}
+
 /// A5: `Command::output()` and a raw `fork()` while profiling; in the child the profiler is
 /// stopped and a new one can start.
 #[test]
