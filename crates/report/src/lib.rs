@@ -31,6 +31,7 @@ pub mod measurement;
 pub mod options;
 mod paths;
 mod report;
+pub mod stacks;
 mod tags;
 mod text;
 mod topproto;
