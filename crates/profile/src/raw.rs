@@ -20,8 +20,9 @@ use crate::model::{Location, Mapping, Profile, Sample};
 pub fn write_raw(p: &Profile, w: &mut dyn Write) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(64 * 1024, w);
     write_header(p, &mut w)?;
+    let mut lines = SampleLines::default();
     for s in &p.sample {
-        write_sample(s, &mut w)?;
+        lines.write(s, &mut w)?;
     }
     writeln!(w, "Locations")?;
     let index = ProfileIndex::new(p);
@@ -66,51 +67,120 @@ fn write_header(p: &Profile, w: &mut impl Write) -> io::Result<()> {
 }
 
 /// Sixteen spaces: the indent of label lines under a sample.
-const LABEL_INDENT: &str = "                ";
+const LABEL_INDENT: &[u8] = b"                ";
 
-fn write_sample(s: &Sample, w: &mut impl Write) -> io::Result<()> {
-    for v in &s.value {
-        write!(w, " {v:>10}")?;
-    }
-    w.write_all(b": ")?;
-    for id in &s.location {
-        write!(w, "{} ", id.get())?;
-    }
-    w.write_all(b"\n")?;
-    if !s.label.is_empty() {
-        // Go sorts the formatted `key:[values]` strings, not the keys.
-        let mut parts: Vec<String> = s
-            .label
-            .iter()
-            .map(|(k, vs)| format!("{k}:[{}]", vs.join(" ")))
-            .collect();
-        parts.sort_unstable();
-        writeln!(w, "{LABEL_INDENT}{}", parts.join(" "))?;
-    }
-    if !s.num_label.is_empty() {
-        let mut parts: Vec<String> = s
-            .num_label
-            .iter()
-            .map(|(k, vs)| num_label_string(s, k, vs))
-            .collect();
-        parts.sort_unstable();
-        writeln!(w, "{LABEL_INDENT}{}", parts.join(" "))?;
-    }
-    Ok(())
+/// Buffers reused from sample to sample, so that dumping a sample allocates nothing.
+#[derive(Default)]
+struct SampleLines {
+    line: Vec<u8>,
+    /// Each label's `key:[values]`, formatted before sorting.
+    entries: Vec<u8>,
+    spans: Vec<(usize, usize)>,
 }
 
-fn num_label_string(s: &Sample, key: &str, values: &[i64]) -> String {
-    let units = s.num_unit.get(key).map_or(&[][..], Vec::as_slice);
-    let items: Vec<String> = if units.len() == values.len() {
-        values
-            .iter()
-            .zip(units)
-            .map(|(v, u)| format!("{v} {u}"))
-            .collect()
-    } else {
-        values.iter().map(i64::to_string).collect()
-    };
-    format!("{key}:[{}]", items.join(" "))
+impl SampleLines {
+    fn write(&mut self, s: &Sample, w: &mut impl Write) -> io::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        for &v in &s.value {
+            line.push(b' ');
+            push_int(line, i128::from(v), 10);
+        }
+        line.extend_from_slice(b": ");
+        for id in &s.location {
+            push_int(line, i128::from(id.get()), 0);
+            line.push(b' ');
+        }
+        line.push(b'\n');
+        if !s.label.is_empty() {
+            self.entries.clear();
+            self.spans.clear();
+            for (k, vs) in &s.label {
+                let start = self.entries.len();
+                push_entry(&mut self.entries, k, vs, |out, v| {
+                    out.extend_from_slice(v.as_bytes())
+                });
+                self.spans.push((start, self.entries.len()));
+            }
+            push_sorted(&mut self.line, &self.entries, &mut self.spans);
+        }
+        if !s.num_label.is_empty() {
+            self.entries.clear();
+            self.spans.clear();
+            for (k, vs) in &s.num_label {
+                let start = self.entries.len();
+                let units = s.num_unit.get(k).map_or(&[][..], Vec::as_slice);
+                if units.len() == vs.len() {
+                    let items: Vec<(i64, &String)> = vs.iter().copied().zip(units).collect();
+                    push_entry(&mut self.entries, k, &items, |out, (v, u)| {
+                        push_int(out, i128::from(*v), 0);
+                        out.push(b' ');
+                        out.extend_from_slice(u.as_bytes());
+                    });
+                } else {
+                    push_entry(&mut self.entries, k, vs, |out, v| {
+                        push_int(out, i128::from(*v), 0)
+                    });
+                }
+                self.spans.push((start, self.entries.len()));
+            }
+            push_sorted(&mut self.line, &self.entries, &mut self.spans);
+        }
+        w.write_all(&self.line)
+    }
+}
+
+/// Appends `key:[v1 v2 …]`, Go's `%s:%v` of a key and its values.
+fn push_entry<T>(out: &mut Vec<u8>, key: &str, values: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b":[");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        item(out, v);
+    }
+    out.push(b']');
+}
+
+/// Appends a label line: the formatted entries sorted as strings (Go sorts `key:[values]`, not the
+/// keys, and the two orders differ when a key continues another with a byte below `:`), joined by
+/// spaces. Entries come in key order, so they are usually sorted already.
+fn push_sorted(line: &mut Vec<u8>, entries: &[u8], spans: &mut [(usize, usize)]) {
+    let text = |&(a, b): &(usize, usize)| &entries[a..b];
+    if !spans.windows(2).all(|w| text(&w[0]) <= text(&w[1])) {
+        spans.sort_unstable_by(|x, y| text(x).cmp(text(y)));
+    }
+    line.extend_from_slice(LABEL_INDENT);
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            line.push(b' ');
+        }
+        line.extend_from_slice(text(span));
+    }
+    line.push(b'\n');
+}
+
+/// Appends `v` in decimal, right-aligned in `width` columns (Go's `%*d`).
+fn push_int(out: &mut Vec<u8>, v: i128, width: usize) {
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut u = v.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    let len = digits.len() - at;
+    out.extend(std::iter::repeat_n(b' ', width.saturating_sub(len)));
+    out.extend_from_slice(&digits[at..]);
 }
 
 fn write_location(
@@ -271,6 +341,40 @@ mod tests {
         assert_eq!(go_duration(61_000_000_000), "1m1s");
         assert_eq!(go_duration(-2_000_000_000), "-2s");
         assert_eq!(go_duration(i64::MIN), "-2562047h47m16.854775808s");
+    }
+
+    #[test]
+    fn integers_match_go_padding() {
+        let mut out = Vec::new();
+        push_int(&mut out, 42, 10);
+        push_int(&mut out, -7, 3);
+        push_int(&mut out, i128::from(i64::MIN), 10);
+        push_int(&mut out, i128::from(u64::MAX), 0);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{:>10}{:>3}{}{}", 42, -7, i64::MIN, u64::MAX)
+        );
+    }
+
+    #[test]
+    fn label_entries_sort_as_go_sorts_the_formatted_strings() {
+        let mut s = Sample::default();
+        for k in ["a", "a-b", "b"] {
+            s.label
+                .insert(k.to_string(), vec!["x".to_string(), "y".to_string()]);
+        }
+        s.num_label.insert("n".to_string(), vec![1, 2]);
+        s.num_unit
+            .insert("n".to_string(), vec!["B".to_string(), String::new()]);
+        s.num_label.insert("m".to_string(), vec![3]);
+        let mut out = Vec::new();
+        SampleLines::default().write(&s, &mut out).unwrap();
+        // ':' sorts after '-', so "a-b:[…]" comes before "a:[…]", as in Go.
+        let indent = " ".repeat(16);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(": \n{indent}a-b:[x y] a:[x y] b:[x y]\n{indent}m:[3] n:[1 B 2 ]\n")
+        );
     }
 
     #[test]
