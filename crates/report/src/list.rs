@@ -208,17 +208,17 @@ fn line_range(g: &Graph, fns: &[NodeId]) -> (i64, i64) {
     let mut start = if first.start_line != 0 {
         first.start_line
     } else {
-        first.lineno - MARGIN
+        first.lineno.saturating_sub(MARGIN)
     };
-    let mut end = first.lineno + MARGIN;
+    let mut end = first.lineno.saturating_add(MARGIN);
     for &n in fns {
         let info = &g.nodes[n].info;
         let node_start = if info.start_line != 0 {
             info.start_line
         } else {
-            info.lineno - MARGIN
+            info.lineno.saturating_sub(MARGIN)
         };
-        let node_end = info.lineno + MARGIN;
+        let node_end = info.lineno.saturating_add(MARGIN);
         if node_start < start {
             start = node_start;
         } else if node_end > end {

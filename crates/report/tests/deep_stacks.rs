@@ -79,8 +79,10 @@ fn run_every_writer(p: &Profile) {
         o.node_count = Some(80);
         o.symbol = Some(symbol.clone());
         let mut out = Vec::new();
+        let start = std::time::Instant::now();
         generate_with_sources(p, &o, &OneFile, &mut out)
             .unwrap_or_else(|e| panic!("{format:?} (call_tree {call_tree}): {e}"));
+        eprintln!("{format:?} (call_tree {call_tree}): {:?}", start.elapsed());
         assert!(!out.is_empty(), "{format:?} wrote nothing");
         if format == OutputFormat::Text {
             let text = String::from_utf8(out).unwrap();
@@ -100,4 +102,12 @@ fn million_frame_sample() {
 #[test]
 fn hundred_thousand_deep_recursion() {
     run_every_writer(&deep_profile(100_000, 1, true));
+}
+
+/// The worst case: a million distinct frames, so a million nodes. Slow in debug builds; run with
+/// `cargo test --release -p ferroprof-report --test deep_stacks -- --ignored`.
+#[test]
+#[ignore]
+fn million_distinct_frames() {
+    run_every_writer(&deep_profile(1_000_000, 1_000_000, true));
 }

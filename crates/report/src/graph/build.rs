@@ -223,7 +223,6 @@ pub struct GraphBuilder<'p> {
     opts: GraphOptions,
     /// Each distinct node identity once.
     infos: Vec<NodeInfo>,
-    info_id: HashMap<NodeInfo, usize>,
     /// Position of each location in `profile.location`, by id.
     index: ProfileIndex,
     /// The info of each line of each location, by the location's position.
@@ -234,30 +233,29 @@ impl<'p> GraphBuilder<'p> {
     /// Works out the node identity of every location line of `profile`.
     pub fn new(profile: &'p Profile, opts: GraphOptions) -> Self {
         let maker = InfoMaker::new(profile, &opts);
-        let mut infos = Vec::new();
-        let mut info_id: HashMap<NodeInfo, usize> = HashMap::new();
+        // Sized for one line per location, so that the table is not rehashed while it grows.
+        let mut info_id: HashMap<NodeInfo, usize> = HashMap::with_capacity(profile.location.len());
         let mut loc_infos = Vec::with_capacity(profile.location.len());
         for loc in &profile.location {
             let ids = location_lines(loc)
                 .into_iter()
                 .map(|line| {
-                    *info_id
-                        .entry(maker.info(loc, line))
-                        .or_insert_with_key(|info| {
-                            infos.push(info.clone());
-                            infos.len() - 1
-                        })
+                    let next = info_id.len();
+                    *info_id.entry(maker.info(loc, line)).or_insert(next)
                 })
                 .collect();
             loc_infos.push(ids);
         }
         drop(maker);
+        let mut infos = vec![NodeInfo::default(); info_id.len()];
+        for (info, id) in info_id {
+            infos[id] = info;
+        }
         let index = ProfileIndex::new(profile);
         GraphBuilder {
             profile,
             opts,
             infos,
-            info_id,
             index,
             loc_infos,
         }
@@ -298,8 +296,8 @@ impl<'p> GraphBuilder<'p> {
     pub fn kept_infos(&self, g: &Graph, keep: &[bool]) -> Vec<bool> {
         let mut kept = vec![false; self.infos.len()];
         for (n, _) in g.nodes.iter().zip(keep).filter(|(_, k)| **k) {
-            if let Some(&id) = self.info_id.get(&n.info) {
-                kept[id] = true;
+            if let Some(flag) = kept.get_mut(n.info_id) {
+                *flag = true;
             }
         }
         kept
@@ -334,6 +332,7 @@ impl SampleWalker {
             g.nodes.push(Node {
                 name: info_ref.printable_name(),
                 info: info_ref.clone(),
+                info_id: info,
                 ..Default::default()
             });
             self.node_stamp.push(0);

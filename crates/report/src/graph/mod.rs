@@ -144,6 +144,8 @@ pub struct Node {
     pub label_tags: TagMap,
     /// Tags from numeric labels, by the joined string labels of their samples.
     pub numeric_tags: BTreeMap<String, TagMap>,
+    /// The identity's index in the [`GraphBuilder`] that made the node.
+    pub(crate) info_id: usize,
 }
 
 impl Node {
