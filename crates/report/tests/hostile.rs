@@ -79,6 +79,7 @@ fn hostile_profile() -> Profile {
 #[test]
 fn no_writer_panics_on_hostile_input() {
     let p = hostile_profile();
+    let any = regex::Regex::new(".").unwrap();
     let formats = [
         OutputFormat::Text,
         OutputFormat::Tree,
@@ -106,7 +107,7 @@ fn no_writer_panics_on_hostile_input() {
             o.divide_by = divide_by;
             o.drop_negative = call_tree;
             o.node_count = Some(1);
-            o.symbol = Some(regex::Regex::new(".").unwrap());
+            o.symbol = Some(any.clone());
             let mut out = Vec::new();
             // Errors (no match, unsupported) are fine; panics are not.
             let _ = generate_with_sources(&p, &o, &AnySource, &mut out);
