@@ -147,6 +147,17 @@ impl ThreadState {
         }
         let exiting = self.life.get() == Life::Exiting;
         self.until_flush.set(if exiting { 1 } else { FLUSH_EVERY });
+        self.recheck_rate();
+    }
+
+    /// Sends the next allocation to the slow path if the process-wide rate changed. Checked at
+    /// every flush rather than on every allocation, so a thread follows a new rate within
+    /// [`FLUSH_EVERY`] events (the thread that sets it, at once; Go's threads keep their drawn
+    /// countdown too).
+    fn recheck_rate(&self) {
+        if !self.busy.get() && self.rate.get() != sampler::sample_rate() {
+            self.countdown.set(0);
+        }
     }
 
     #[inline(always)]
@@ -187,15 +198,11 @@ fn on_alloc(ptr: *mut u8, size: usize) {
     let size = size as u64;
     let sampled = STATE.try_with(|s| {
         s.count(MALLOCS, ALLOC_BYTES, size);
-        let rate = sampler::sample_rate();
-        if rate == 0 || s.busy.get() {
-            return;
-        }
         let left = s.countdown.get();
-        if size < left && s.rate.get() == rate {
+        if size < left {
             s.countdown.set(left - size);
         } else {
-            sample_slow(s, ptr, size, rate);
+            sample_slow(s, ptr, size);
         }
     });
     if sampled.is_err() {
@@ -224,9 +231,18 @@ fn on_free(ptr: *mut u8, size: usize) -> Option<buckets::BucketId> {
 /// new rate is then sampled only if it reaches the new countdown, as any other).
 #[cold]
 #[inline(never)]
-fn sample_slow(s: &ThreadState, ptr: *mut u8, size: u64, rate: u64) {
+fn sample_slow(s: &ThreadState, ptr: *mut u8, size: u64) {
+    if s.busy.get() {
+        return;
+    }
     if s.life.get() == Life::New {
         s.register_exit();
+    }
+    let rate = sampler::sample_rate();
+    if rate == 0 {
+        s.rate.set(0);
+        s.countdown.set(u64::MAX);
+        return;
     }
     let mut rng = s.rng.replace(Rng::unseeded());
     if s.rate.get() != rate {
@@ -238,17 +254,21 @@ fn sample_slow(s: &ThreadState, ptr: *mut u8, size: u64, rate: u64) {
             return;
         }
     }
-    s.countdown.set(sampler::next_sample(&mut rng, rate));
+    let next = sampler::next_sample(&mut rng, rate);
     s.rng.set(rng);
+    // Guarded, and with a countdown that cannot run out, while capturing: the first capture
+    // builds the unwinder, which allocates.
     s.busy.set(true);
+    s.countdown.set(u64::MAX);
     let mut frames = [0u64; MAX_DEPTH];
     let depth = stack::capture(&mut frames[..super::max_depth()]);
     if let Some(bucket) = buckets::find_or_insert(&frames[..depth], size) {
         buckets::record_alloc(bucket, size);
         live::insert(ptr as usize, bucket);
     }
-    s.flush();
     s.busy.set(false);
+    s.countdown.set(next);
+    s.flush();
 }
 
 // SAFETY: every method forwards to the wrapped allocator with the caller's arguments unchanged and
@@ -322,14 +342,28 @@ fn undo_free(ptr: *mut u8, size: usize, bucket: Option<buckets::BucketId>) {
 /// Runs `f` with this thread's allocations unsampled: the profiler's own work (export,
 /// symbolization, text) is kept out of the profiles it writes. Frees are still tracked.
 pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
+    /// The guard and countdown to restore: a countdown that cannot run out keeps the fast path
+    /// from reaching the sampler at all while the guard is held.
+    struct Restore(Option<(bool, u64)>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let _ = STATE.try_with(|s| s.busy.set(self.0));
+            if let Some((busy, countdown)) = self.0 {
+                let _ = STATE.try_with(|s| {
+                    s.busy.set(busy);
+                    s.countdown.set(countdown);
+                });
+            }
         }
     }
-    let _restore = Restore(STATE.try_with(|s| s.busy.replace(true)).unwrap_or(true));
+    let saved = STATE.try_with(|s| (s.busy.replace(true), s.countdown.replace(u64::MAX)));
+    let _restore = Restore(saved.ok());
     f()
+}
+
+/// Applies a rate change to the calling thread at once (other threads follow at their next
+/// flush).
+pub(super) fn rate_changed() {
+    let _ = STATE.try_with(ThreadState::recheck_rate);
 }
 
 /// The global counters, after flushing this thread's pending ones: mallocs, bytes allocated,

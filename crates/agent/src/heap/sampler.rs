@@ -19,10 +19,11 @@ const RANDOM_BITS: u32 = 26;
 static RATE: AtomicU64 = AtomicU64::new(DEFAULT_SAMPLE_RATE);
 
 /// Sets the mean number of bytes allocated between samples, Go's `runtime.MemProfileRate`:
-/// `1` records every allocation, `0` turns heap profiling off. Takes effect on each thread's next
-/// allocation.
+/// `1` records every allocation, `0` turns heap profiling off. The calling thread follows at
+/// once, others within [`super::FLUSH_EVERY`] allocations and frees.
 pub fn set_sample_rate(bytes: u64) {
     RATE.store(bytes, Ordering::Relaxed);
+    super::hook::rate_changed();
 }
 
 /// The mean number of bytes between samples (see [`set_sample_rate`]).
