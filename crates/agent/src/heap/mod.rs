@@ -26,6 +26,10 @@
 //!   sample is dropped and counted; the counts appear in the profiles' comments and the statistics.
 //! - Export (profiles, text, symbolization) runs with the guard held, so its allocations are
 //!   counted in the statistics but never sampled.
+//! - Endpoints (see [`crate::Router::standard`]): `heap` and `allocs` (protobuf, `debug=1` text,
+//!   `seconds=N` deltas, `gc` accepted) and `allocstats` (the [`HeapStats`] as JSON).
+//!   `FERROPROF_ALLOCTRACE=N` prints one line every N seconds on standard error with the
+//!   allocation rate, the live heap and the RSS ([`start_alloctrace_from_env`]).
 //! - Go's heap profile is as of the last garbage collection; a Rust heap has none, so the profile
 //!   is as of the request, and `?gc=1` has nothing to collect.
 

@@ -27,18 +27,18 @@ pub fn start_alloctrace_from_env() -> bool {
     }
     let spawned = std::thread::Builder::new()
         .name("ferroprof-alloctrace".into())
-        .spawn(move || trace_loop(Duration::from_secs(every)));
+        .spawn(move || super::untracked(|| trace_loop(Duration::from_secs(every))));
     spawned.is_ok()
 }
 
+/// Runs for the life of the process, unsampled (the profiler's own thread).
 fn trace_loop(every: Duration) {
     let start = Instant::now();
     let mut prev = super::stats();
     loop {
         std::thread::sleep(every);
         let now = super::stats();
-        let text = super::untracked(|| line(start.elapsed(), every, &prev, &now));
-        eprintln!("{text}");
+        eprintln!("{}", line(start.elapsed(), every, &prev, &now));
         prev = now;
     }
 }
