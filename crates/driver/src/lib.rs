@@ -28,6 +28,7 @@ mod output;
 mod pipeline;
 mod source;
 mod ui;
+pub mod webui;
 
 use std::io::Write;
 
@@ -53,6 +54,11 @@ where
         return Ok(());
     }
     let invocation = Invocation::from_low_args(&low, ui)?;
+    if let Some(addr) = &invocation.http {
+        let profile = fetch_profiles(&invocation.sources, ui)?;
+        let config = invocation.config.clone();
+        return webui::serve(addr, profile, config, invocation.no_browser, ui);
+    }
     let Some(command) = &invocation.command else {
         return Err(Error::Usage(
             "no report format given (such as -top or -traces); the interactive shell and -http \

@@ -89,7 +89,7 @@ fn free_name(dir: &Path, prefix: &str, suffix: &str) -> Result<PathBuf> {
 }
 
 /// Renders dot source with Graphviz (`dot -T<format>`).
-fn run_dot(dot: &[u8], format: &str) -> Result<Vec<u8>> {
+pub(crate) fn run_dot(dot: &[u8], format: &str) -> Result<Vec<u8>> {
     let failed = |e: String| {
         Error::Report(format!(
             "failed to execute dot. Is Graphviz installed? Error: {e}"

@@ -21,6 +21,18 @@ pub fn generate_report(
     ui: &mut dyn Ui,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let (p, options) = prepare_report(profile, command, config, ui)?;
+    write_report(&p, &options, &FileSources, out)
+}
+
+/// Every stage but the writer: the profile filtered and aggregated for `command`, and the
+/// report options (the web UI runs its own writers on them).
+pub(crate) fn prepare_report(
+    profile: &Profile,
+    command: &Command,
+    config: &Config,
+    ui: &mut dyn Ui,
+) -> Result<(Profile, ReportOptions)> {
     let mut p = profile.clone();
     let units = ops::num_label_units(&p);
     for warning in units.warnings() {
@@ -40,7 +52,7 @@ pub fn generate_report(
         apply_filters(&filters, &mut p, ui);
     }
     aggregate(&mut p, &cfg);
-    write_report(&p, &options, out)
+    Ok((p, options))
 }
 
 /// pprof's `applyCommandOverrides`: listings and binary formats run untrimmed at the
@@ -215,11 +227,16 @@ fn aggregate(p: &mut Profile, cfg: &Config) {
 }
 
 /// Runs the report writer for the options' format (`-proto` re-encodes the profile here);
-/// `-list` reads source files from disk.
-fn write_report(p: &Profile, options: &ReportOptions, out: &mut dyn Write) -> Result<()> {
+/// `-list` reads source files through `sources`.
+pub(crate) fn write_report(
+    p: &Profile,
+    options: &ReportOptions,
+    sources: &dyn SourceReader,
+    out: &mut dyn Write,
+) -> Result<()> {
     match options.output_format {
         OutputFormat::Proto => write_proto(p, options, out),
-        _ => ferroprof_report::generate_with_sources(p, options, &FileSources, out)
+        _ => ferroprof_report::generate_with_sources(p, options, sources, out)
             .map_err(|e| Error::Report(e.to_string())),
     }
 }
