@@ -12,8 +12,30 @@ use std::sync::Mutex;
 use ferroprof::heap::{self, ProfileKind};
 use ferroprof_profile::Profile;
 
+/// `System`, counting the calls that reach it from each thread, so a test can see whether the
+/// profiler allocates while it samples.
+struct Counting;
+
+thread_local! {
+    static INNER_ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards every call to `System` unchanged; the count is a const thread-local cell.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = INNER_ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
 #[global_allocator]
-static A: ferroprof::Allocator<System> = ferroprof::Allocator::new(System);
+static A: ferroprof::Allocator<Counting> = ferroprof::Allocator::new(Counting);
 
 static LOCK: Mutex<()> = Mutex::new(());
 
@@ -182,6 +204,27 @@ fn stats_count_every_allocation() {
         json.starts_with("{\"live_bytes\":") && json.contains("\"mallocs\":"),
         "{json}"
     );
+}
+
+#[inline(never)]
+fn boxes(n: usize) {
+    for i in 0..n {
+        black_box(Box::new([i as u8; 48]));
+    }
+}
+
+/// Sampling allocates nothing (STYLE.md principle 4): at rate 1, where every allocation is
+/// sampled, the wrapped allocator sees exactly the application's allocations.
+#[test]
+fn sampling_allocates_nothing() {
+    let _g = lock();
+    heap::set_sample_rate(1);
+    boxes(10); // the first sample of the process builds the unwinder (which allocates, unsampled)
+    let before = INNER_ALLOCS.with(|c| c.get());
+    boxes(1000);
+    let after = INNER_ALLOCS.with(|c| c.get());
+    heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
+    assert_eq!(after - before, 1000);
 }
 
 /// An allocation seen by the hook with a System allocator that fails: nothing is recorded and the
