@@ -75,6 +75,7 @@ impl Default for CpuConfig {
 }
 
 static RUNNING: AtomicBool = AtomicBool::new(false);
+static UNWINDER: crate::unwind::UnwinderCache = crate::unwind::UnwinderCache::new();
 
 /// A stack with its label word: the aggregation key.
 pub(crate) type StackKey = (Vec<u64>, usize);
@@ -140,7 +141,7 @@ fn start_running(config: &CpuConfig) -> Result<CpuProfilerGuard> {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     let sampler = Box::new(Sampler {
         buffer: buffer::RecordBuffer::new(BUFFER_RECORDS),
-        unwinder: crate::unwind::Unwinder::new((2 * cpus).max(4)),
+        unwinder: UNWINDER.get((2 * cpus).max(4)),
         depth: config.max_depth.clamp(1, MAX_DEPTH),
         cookie: &RUNNING as *const AtomicBool as usize,
         busy: Default::default(),

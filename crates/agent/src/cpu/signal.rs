@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use super::buffer::RecordBuffer;
 use crate::signals::ErrnoGuard;
+use std::sync::Arc;
+
 use crate::unwind::Unwinder;
 
 /// What the handler needs, built before the first signal.
@@ -17,7 +19,7 @@ pub(crate) struct Sampler {
     /// Captured stacks waiting to be drained.
     pub buffer: RecordBuffer,
     /// Stack capture.
-    pub unwinder: Unwinder,
+    pub unwinder: Arc<Unwinder>,
     /// Frames kept per sample (≤ `buffer::MAX_DEPTH`).
     pub depth: usize,
     /// The `si_value` our timers carry; other SIGPROF sources are ignored.

@@ -32,7 +32,7 @@ pub(crate) struct Slot {
 /// A dump in progress.
 pub(crate) struct Request {
     pub slots: Box<[Slot]>,
-    pub unwinder: Unwinder,
+    pub unwinder: std::sync::Arc<Unwinder>,
 }
 
 // SAFETY: a slot's cells are written only by the thread that moved it PENDING → WRITING and

@@ -81,6 +81,7 @@ pub fn count() -> usize {
 }
 
 static DUMPING: AtomicBool = AtomicBool::new(false);
+static UNWINDER: crate::unwind::UnwinderCache = crate::unwind::UnwinderCache::new();
 static INSTALLED: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
 
 /// Dumps every thread's stack, waiting at most `timeout` in total for threads to answer.
@@ -131,7 +132,7 @@ fn dump_locked(deadline: Instant) -> Result<ThreadDump> {
         .collect();
     let request = handler::publish(Box::new(Request {
         slots,
-        unwinder: crate::unwind::Unwinder::new(WINDOW),
+        unwinder: UNWINDER.get(WINDOW),
     }));
     // SAFETY: the request stays published (and alive) until `retract` below.
     collect(unsafe { &*request }, deadline);

@@ -23,6 +23,7 @@ mod arch;
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use framehop::Unwinder as _;
 
@@ -170,6 +171,44 @@ impl Unwinder {
             }
         }
         n
+    }
+}
+
+/// One unwinder kept between uses (copying every object's unwind tables costs milliseconds),
+/// rebuilt when the loader reports objects added or removed since it was built.
+pub(crate) struct UnwinderCache {
+    cached: Mutex<Option<((u64, u64), Arc<Unwinder>)>>,
+}
+
+impl UnwinderCache {
+    /// An empty cache.
+    pub(crate) const fn new() -> UnwinderCache {
+        UnwinderCache {
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The cached unwinder if no object was loaded or unloaded since, else a new one with
+    /// `concurrency` scratch buffers. Call before signals that use it can arrive.
+    pub(crate) fn get(&self, concurrency: usize) -> Arc<Unwinder> {
+        let generation = modules::generation();
+        // Never wait for the lock: in a child forked while another thread held it, it stays
+        // locked forever; an uncached unwinder serves then.
+        let mut cached = match self.cached.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Arc::new(Unwinder::new(concurrency));
+            }
+        };
+        match cached.as_ref() {
+            Some((g, u)) if *g == generation && u.scratch.len() == concurrency => u.clone(),
+            _ => {
+                let u = Arc::new(Unwinder::new(concurrency));
+                *cached = Some((generation, u.clone()));
+                u
+            }
+        }
     }
 }
 

@@ -100,6 +100,27 @@ fn module_from_phdrs(name: String, bias: u64, phdrs: &[libc::Elf64_Phdr]) -> Opt
     Some(module)
 }
 
+/// The loader's counts of objects added and removed so far (`dlpi_adds`, `dlpi_subs`): equal
+/// counts mean the same objects are loaded.
+pub(crate) fn generation() -> (u64, u64) {
+    let mut out = (0u64, 0u64);
+    // SAFETY: the callback only reads the info it is given and writes `out`, which outlives
+    // the call; returning 1 stops after the first object.
+    unsafe { libc::dl_iterate_phdr(Some(counts), (&mut out as *mut (u64, u64)).cast()) };
+    out
+}
+
+unsafe extern "C" fn counts(
+    info: *mut libc::dl_phdr_info,
+    _size: libc::size_t,
+    data: *mut libc::c_void,
+) -> libc::c_int {
+    // SAFETY: `dl_iterate_phdr` passes a valid info; `data` is the tuple from `generation`.
+    let (info, out) = unsafe { (&*info, &mut *(data as *mut (u64, u64))) };
+    *out = (info.dlpi_adds, info.dlpi_subs);
+    1
+}
+
 /// The main executable's path, for the object `dl_iterate_phdr` reports without a name.
 fn main_executable() -> String {
     std::fs::read_link("/proc/self/exe")
