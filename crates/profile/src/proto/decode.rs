@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::field;
-use super::wire::{malformed, Reader, Value};
+use super::wire::{wire_error, Reader, Value};
 use crate::error::{Error, Result};
 use crate::limits::{ElementBudget, Limits};
 use crate::model::{
@@ -279,7 +279,7 @@ impl<'a> TopLevel<'a> {
     fn push_string(&mut self, b: &'a [u8], budget: &mut ElementBudget) -> Result<()> {
         budget.take(1)?;
         if self.strings.is_empty() && !b.is_empty() {
-            return Err(malformed("string_table[0] must be ''"));
+            return Err(wire_error("string_table[0] must be ''"));
         }
         // Go keeps strings as bytes; the model holds UTF-8, so invalid sequences become U+FFFD.
         self.strings.push(match std::str::from_utf8(b) {

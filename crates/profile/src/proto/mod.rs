@@ -1,5 +1,17 @@
 //! The `profile.proto` codec, written by hand from
 //! `../shared/fixtures/google-pprof/proto/profile.proto` and Go pprof's `encode.go`/`proto.go`.
+//!
+//! ```
+//! use ferroprof_profile::{parse, proto, Limits, Profile, ValueType};
+//! let mut p = Profile::default();
+//! p.sample_type.push(ValueType::new("samples", "count"));
+//! let mut gz = Vec::new();
+//! proto::encode(&p, &mut gz).unwrap();
+//! let back = parse(&gz, &Limits::default()).unwrap();
+//! assert_eq!(back.sample_type, p.sample_type);
+//! // As in Go, a decoded profile always has a period type, empty when none was written.
+//! assert_eq!(back.period_type, Some(ValueType::default()));
+//! ```
 
 mod decode;
 mod encode;

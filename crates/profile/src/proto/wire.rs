@@ -26,7 +26,9 @@ pub(crate) struct Reader<'a> {
     data: &'a [u8],
 }
 
-pub(crate) fn malformed(what: &str) -> Error {
+/// A protobuf that cannot be read (Go's decoder words these the same way); the parser then tries
+/// the legacy formats.
+pub(crate) fn wire_error(what: &str) -> Error {
     Error::Parse(what.to_string())
 }
 
@@ -51,7 +53,7 @@ fn read_varint_slow(data: &[u8]) -> Result<(u64, &[u8])> {
             return Ok((value, &data[i + 1..]));
         }
     }
-    Err(malformed("bad varint"))
+    Err(wire_error("bad varint"))
 }
 
 impl<'a> Reader<'a> {
@@ -84,7 +86,7 @@ impl<'a> Reader<'a> {
             2 => {
                 let (len, rest) = read_varint(rest)?;
                 if len > rest.len() as u64 {
-                    return Err(malformed("too much data"));
+                    return Err(wire_error("too much data"));
                 }
                 let (bytes, rest) = rest.split_at(len as usize);
                 (Value::Bytes(bytes), rest)
@@ -102,7 +104,7 @@ impl<'a> Reader<'a> {
 
 fn split(data: &[u8], n: usize) -> Result<(&[u8], &[u8])> {
     if data.len() < n {
-        return Err(malformed("not enough data"));
+        return Err(wire_error("not enough data"));
     }
     Ok(data.split_at(n))
 }
@@ -113,7 +115,7 @@ impl<'a> Value<'a> {
     pub(crate) fn varint(self) -> Result<u64> {
         match self {
             Value::Varint(v) => Ok(v),
-            _ => Err(malformed("type mismatch")),
+            _ => Err(wire_error("type mismatch")),
         }
     }
 
@@ -122,7 +124,7 @@ impl<'a> Value<'a> {
     pub(crate) fn bytes(self) -> Result<&'a [u8]> {
         match self {
             Value::Bytes(b) => Ok(b),
-            _ => Err(malformed("type mismatch")),
+            _ => Err(wire_error("type mismatch")),
         }
     }
 
@@ -150,7 +152,7 @@ impl<'a> Value<'a> {
                     packed = rest;
                 }
             }
-            _ => return Err(malformed("type mismatch")),
+            _ => return Err(wire_error("type mismatch")),
         }
         Ok(())
     }
