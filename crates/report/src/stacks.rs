@@ -31,7 +31,7 @@ pub struct StackSet {
     pub sample_type: String,
     /// `s`, `B` or empty for counts.
     pub unit: String,
-    /// One entry per sample with a non-zero value.
+    /// One entry per distinct stack (and sign) with a non-zero value.
     pub stacks: Vec<Stack>,
     /// The distinct frames; entry 0 is the root pseudo-frame every stack starts with.
     pub sources: Vec<StackSource>,
@@ -102,6 +102,8 @@ struct Builder<'p> {
     profile: &'p Profile,
     index: ProfileIndex,
     ids: HashMap<(String, bool), u32>,
+    /// Where each distinct (frames, sign) already is in `stacks`.
+    merged: HashMap<(Vec<u32>, bool), usize>,
     packages: HashMap<String, u32>,
     stacks: Vec<Stack>,
     sources: Vec<StackSource>,
@@ -117,6 +119,7 @@ impl<'p> Builder<'p> {
             profile,
             index: ProfileIndex::new(profile),
             ids: HashMap::new(),
+            merged: HashMap::new(),
             packages: HashMap::new(),
             stacks: Vec::new(),
             sources: vec![root],
@@ -142,10 +145,16 @@ impl<'p> Builder<'p> {
         if let Some(&leaf) = frames.last() {
             self.sources[leaf as usize].self_value += value;
         }
-        self.stacks.push(Stack {
-            value,
-            sources: frames,
-        });
+        // Samples that differ only below the report's granularity draw the same stack; a diff
+        // base's negative values stay apart so that both sides remain visible.
+        match self.merged.entry((frames, value < 0)) {
+            std::collections::hash_map::Entry::Occupied(e) => self.stacks[*e.get()].value += value,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let sources = e.key().0.clone();
+                e.insert(self.stacks.len());
+                self.stacks.push(Stack { value, sources });
+            }
+        }
     }
 
     fn source(&mut self, name: String, file: String, inlined: bool) -> u32 {
@@ -320,6 +329,19 @@ mod tests {
             set.sources[1].color, set.sources[2].color,
             "one package, one colour"
         );
+    }
+
+    #[test]
+    fn equal_stacks_merge_but_a_bases_negative_values_stay_apart() {
+        let mut p = profile(2, "main.f");
+        let mut again = p.sample[0].clone();
+        p.sample.push(again.clone());
+        again.value = vec![-2];
+        p.sample.push(again);
+        let (set, _) = json(&p);
+        let values: Vec<i64> = set.stacks.iter().map(|s| s.value).collect();
+        assert_eq!(values, [10, -2]);
+        assert_eq!(set.sources[2].self_value, 8);
     }
 
     #[test]

@@ -171,7 +171,6 @@ fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "top.js" => (JS, include_bytes!("assets/top.js")),
         "graph.js" => (JS, include_bytes!("assets/graph.js")),
         "flame.js" => (JS, include_bytes!("assets/flame.js")),
-        "listing.js" => (JS, include_bytes!("assets/listing.js")),
         _ => return None,
     })
 }

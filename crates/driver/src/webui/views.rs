@@ -73,6 +73,9 @@ impl App {
             legend.extend(p.options.active_filters.iter().map(|f| format!("   {f}")));
         }
         let title = format!("{} {}", rpt.title(), p.options.type_label());
+        let current = self
+            .request_config(req)
+            .unwrap_or_else(|_| self.base.clone());
         Page {
             view,
             title: title.trim().to_string(),
@@ -84,7 +87,7 @@ impl App {
                 .map(|t| t.r#type.clone())
                 .collect(),
             params: req.params(),
-            configs: self.saved_links(&p.config),
+            configs: self.saved_links(&current),
             errors: p.warnings.clone(),
             ..Page::default()
         }
@@ -173,7 +176,6 @@ impl App {
         };
         let mut page = self.page(req, view, &p);
         page.body = body;
-        page.script = Some("listing.js");
         Ok(Response::html(page.render()))
     }
 

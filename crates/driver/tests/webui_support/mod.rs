@@ -1,0 +1,2 @@
+//! Helpers shared by the web UI tests.
+pub mod hostile;
