@@ -72,28 +72,26 @@ impl Names {
     }
 }
 
-/// Each node's function name, suffixed ` [i/n]` when `n` different functions (same file and
-/// name, different object file or start line) share it.
+/// The functions sharing one file and name, numbered in node order.
+type FunctionIndex = HashMap<(usize, NodeInfo), usize>;
+
+/// Each node's function name, suffixed ` [i/n]` when `n` different functions share its file and
+/// name (different object files or start lines, or in a call tree different callers).
 fn disambiguated_names(g: &Graph) -> Vec<String> {
-    let function_of = |info: &NodeInfo| NodeInfo {
-        address: 0,
-        lineno: 0,
-        ..info.clone()
-    };
-    let mut index: HashMap<(&str, &str), HashMap<NodeInfo, usize>> = HashMap::new();
+    let mut index: HashMap<(&str, &str), FunctionIndex> = HashMap::new();
     for n in &g.nodes {
         let functions = index
             .entry((n.info.file.as_str(), n.info.name.as_str()))
             .or_default();
         let next = functions.len();
-        functions.entry(function_of(&n.info)).or_insert(next);
+        functions.entry(n.function_key()).or_insert(next);
     }
     g.nodes
         .iter()
         .map(|n| {
             let functions = &index[&(n.info.file.as_str(), n.info.name.as_str())];
             if functions.len() > 1 {
-                let i = functions[&function_of(&n.info)];
+                let i = functions[&n.function_key()];
                 format!("{} [{}/{}]", n.info.name, i + 1, functions.len())
             } else {
                 n.info.name.clone()

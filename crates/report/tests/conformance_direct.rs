@@ -93,6 +93,7 @@ fn setup(args: &[String]) -> Option<Setup> {
             ("-unit", Some(v)) => o.output_unit = v.to_string(),
             ("-divide_by", Some(v)) => o.divide_by = v.parse().ok()?,
             ("-compact_labels", None) => o.compact_labels = true,
+            ("-call_tree", None) => o.call_tree = true,
             ("-mean", None) => o.mean = true,
             ("-sample_index", Some(v)) => s.sample_index = Some(v.to_string()),
             ("-noinlines", None) => s.noinlines = true,
@@ -197,4 +198,67 @@ fn report_only_cases_match_go() {
         "no case matches CASES={filter}"
     );
     assert!(!filter.is_empty() || pass >= 400, "only {pass} cases ran");
+}
+
+/// Go's output with node numbers, callgrind name ids and `[i/n]` indices masked, sorted: what
+/// stays fixed when ties between same-named call-tree nodes are broken either way.
+fn tie_free(text: &str) -> Vec<String> {
+    let masks = [
+        (regex::Regex::new(r"N[0-9]+(_[0-9]+)?").unwrap(), "N"),
+        (regex::Regex::new(r"node[0-9]+").unwrap(), "node"),
+        (regex::Regex::new(r"\([0-9]+\)").unwrap(), "(#)"),
+        (regex::Regex::new(r"\[[0-9]+/").unwrap(), "[#/"),
+    ];
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            masks.iter().fold(l.to_string(), |l, (re, to)| {
+                re.replace_all(&l, *to).into_owned()
+            })
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `-call_tree` is left out of the recorded cases because `go tool pprof` breaks ties between
+/// same-named tree nodes differently from run to run; compare everything else with `go`.
+#[test]
+fn call_tree_matches_go_up_to_tie_order() {
+    if !ferroprof_testsupport::have_go("call_tree_matches_go_up_to_tie_order") {
+        return;
+    }
+    // Callgrind addresses are relative to the previous node, so they move with tie order too;
+    // pprof-rs's profile has no ties.
+    let cases = [
+        ("-dot", "go119/cpu.pb.gz"),
+        ("-dot", "go119/heap.pb.gz"),
+        ("-dot", "pprof-rs/cpu.pb"),
+        ("-callgrind", "pprof-rs/cpu.pb"),
+        ("-callgrind", "google-pprof/profile/testdata/cppbench.cpu"),
+    ];
+    for (format, file) in cases {
+        let args: Vec<String> = [format, "-call_tree", file]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let go = std::process::Command::new("go")
+            .args(["tool", "pprof"])
+            .args(&args)
+            .current_dir(ferroprof_testsupport::fixtures_dir())
+            .env("TZ", "UTC")
+            .env("HOME", "")
+            .output()
+            .expect("go tool pprof");
+        let expected = String::from_utf8(go.stdout).unwrap();
+        let got = run(setup(&args).unwrap()).unwrap();
+        let (got, expected) = (tie_free(&got), tie_free(&expected));
+        let differ = got.iter().zip(&expected).find(|(g, e)| g != e);
+        assert!(
+            got.len() == expected.len() && differ.is_none(),
+            "{format} -call_tree {file}: {} vs {} lines, first difference {differ:?}",
+            got.len(),
+            expected.len()
+        );
+    }
 }

@@ -333,6 +333,7 @@ impl SampleWalker {
                 name: info_ref.printable_name(),
                 info: info_ref.clone(),
                 info_id: info,
+                function_scope: usize::MAX,
                 ..Default::default()
             });
             self.node_stamp.push(0);

@@ -146,6 +146,22 @@ pub struct Node {
     pub numeric_tags: BTreeMap<String, TagMap>,
     /// The identity's index in the [`GraphBuilder`] that made the node.
     pub(crate) info_id: usize,
+    /// Where the node's function is unique: everywhere in a graph (`usize::MAX`); under one
+    /// parent (its creation index) in a call tree, as pprof keys a tree's nodes per parent.
+    pub(crate) function_scope: usize,
+}
+
+impl Node {
+    /// The node's function: its identity without address and line, in its scope. Nodes with the
+    /// same name and file but different functions are told apart in callgrind output.
+    pub(crate) fn function_key(&self) -> (usize, NodeInfo) {
+        let info = NodeInfo {
+            address: 0,
+            lineno: 0,
+            ..self.info.clone()
+        };
+        (self.function_scope, info)
+    }
 }
 
 impl Node {

@@ -37,6 +37,8 @@ impl GraphBuilder<'_> {
                         g.nodes.push(Node {
                             name,
                             info: node_info.clone(),
+                            info_id: info,
+                            function_scope: parent.unwrap_or(usize::MAX),
                             ..Default::default()
                         });
                         g.nodes.len() - 1
