@@ -9,6 +9,7 @@ use crate::command::{Command, CommandName};
 use crate::config::{regex_cause, Config, SampleIndex};
 use crate::error::{Error, Result};
 use crate::flags::{Flag, LowArgs, Role, Value};
+use crate::http::TlsFiles;
 use crate::source::{Sources, SymbolizeMode, DEFAULT_MAX_PROFILE_BYTES};
 use crate::ui::Ui;
 
@@ -219,6 +220,11 @@ fn resolve_sources(low: &LowArgs, config: &Config, ui: &mut dyn Ui) -> Result<So
         seconds: int(low.value("seconds")),
         timeout: int(low.value("timeout")),
         symbolize,
+        tls: TlsFiles {
+            cert: text(low.value("tls_cert")),
+            key: text(low.value("tls_key")),
+            ca: text(low.value("tls_ca")),
+        },
         comment: text(low.value("add_comment")),
         max_profile_bytes,
         limits,

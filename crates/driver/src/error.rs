@@ -86,6 +86,9 @@ pub enum Error {
         /// The timeout in force, in seconds.
         seconds: u64,
     },
+    /// A source could not be fetched over HTTP (the message names the URL and the cause).
+    #[error("{0}")]
+    Fetch(String),
     /// The profiles could not be combined, filtered or prepared for the report.
     #[error("{0}")]
     Profile(#[from] ferroprof_profile::Error),

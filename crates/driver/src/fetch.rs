@@ -1,21 +1,46 @@
-//! Getting the profile to report on: read each source, parse it, combine the sources, subtract
-//! the base, and prepare the result as `go tool pprof`'s `fetchProfiles` does.
+//! Getting the profile to report on: read or download each source, parse it, combine the
+//! sources, subtract the base, symbolize, and prepare the result as `go tool pprof`'s
+//! `fetchProfiles` does (saving a copy of profiles that came over HTTP).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use ferroprof_profile::{ops, Mapping, MappingId, Profile};
+use ferroprof_profile::{ops, Profile};
 
+use crate::binaries::{self, LocalBinaries};
 use crate::error::{Error, Result};
+use crate::http::{adjust_url, HttpClient};
 use crate::source::Sources;
+use crate::symbolz::MappingSources;
 use crate::ui::Ui;
+
+/// What fetching needs besides the profiles: the HTTP client (made on first use, as loading
+/// TLS files can fail), the local binaries and where each mapping came from.
+struct Fetcher<'a> {
+    sources: &'a Sources,
+    client: Option<HttpClient>,
+    binaries: LocalBinaries,
+    search_path: Vec<PathBuf>,
+    mapping_sources: MappingSources,
+    remote: bool,
+}
 
 /// Reads, combines and prepares the profiles of `sources` (merged sources, minus the merged
 /// base), ready for any number of reports.
 pub fn fetch_profiles(sources: &Sources, ui: &mut dyn Ui) -> Result<Profile> {
-    let mut profile = grab_all(&sources.sources, "source", sources, ui)?;
+    let home = std::env::var("HOME").ok();
+    let binary_path = std::env::var("PPROF_BINARY_PATH").ok();
+    let mut fetcher = Fetcher {
+        sources,
+        client: None,
+        binaries: LocalBinaries::default(),
+        search_path: binaries::search_path(binary_path.as_deref(), home.as_deref()),
+        mapping_sources: MappingSources::default(),
+        remote: false,
+    };
+    let mut profile = fetcher.grab_all(&sources.sources, "source", ui)?;
     if !sources.base.is_empty() {
-        let base = grab_all(&sources.base, "base", sources, ui)?;
+        let base = fetcher.grab_all(&sources.base, "base", ui)?;
         let kind = if sources.diff_base {
             ops::BaseKind::DiffBase
         } else {
@@ -23,6 +48,7 @@ pub fn fetch_profiles(sources: &Sources, ui: &mut dyn Ui) -> Result<Profile> {
         };
         profile = ops::subtract_base(profile, base, kind, sources.normalize)?;
     }
+    fetcher.symbolize(&mut profile, ui)?;
     // An invalid drop_frames expression is ignored, as go tool pprof ignores it.
     let _ = ops::remove_uninteresting(&mut profile);
     ops::unsource_mappings(&mut profile);
@@ -30,48 +56,110 @@ pub fn fetch_profiles(sources: &Sources, ui: &mut dyn Ui) -> Result<Profile> {
         profile.comments.push(comment.clone());
     }
     ferroprof_profile::check_valid(&profile)?;
+    if fetcher.remote {
+        crate::save::save_fetched(&profile, ui);
+    }
     Ok(profile)
 }
 
-/// Reads every source of one list and combines them. Sources that fail are reported and left
-/// out; when none can be read, the error of the first is returned.
-fn grab_all(list: &[String], what: &str, sources: &Sources, ui: &mut dyn Ui) -> Result<Profile> {
-    let mut profiles = Vec::with_capacity(list.len());
-    let mut failures = Vec::new();
-    for src in list {
-        match grab(Path::new(src), sources) {
-            Ok(p) => profiles.push(p),
-            Err(e) => failures.push(e),
+impl Fetcher<'_> {
+    /// Reads every source of one list and combines them. Sources that fail are reported and
+    /// left out; when none can be read, the error of the first is returned.
+    fn grab_all(&mut self, list: &[String], what: &str, ui: &mut dyn Ui) -> Result<Profile> {
+        let mut profiles = Vec::with_capacity(list.len());
+        let mut failures = Vec::new();
+        for src in list {
+            match self.grab(src, ui) {
+                Ok(p) => profiles.push(p),
+                Err(e) => failures.push(e),
+            }
         }
-    }
-    if profiles.is_empty() {
-        let mut failures = failures.into_iter();
-        let first = failures
-            .next()
-            .ok_or_else(|| Error::Usage(format!("failed to fetch any {what} profiles")))?;
-        for other in failures {
-            ui.print_err(&other.to_string());
+        if profiles.is_empty() {
+            let mut failures = failures.into_iter();
+            let first = failures
+                .next()
+                .ok_or_else(|| Error::Usage(format!("failed to fetch any {what} profiles")))?;
+            for other in failures {
+                ui.print_err(&other.to_string());
+            }
+            return Err(first);
         }
-        return Err(first);
-    }
-    if !failures.is_empty() {
-        for failure in &failures {
-            ui.print_err(&failure.to_string());
+        if !failures.is_empty() {
+            for failure in &failures {
+                ui.print_err(&failure.to_string());
+            }
+            ui.print_err(&format!(
+                "Fetched {} {what} profiles out of {}",
+                profiles.len(),
+                list.len()
+            ));
         }
-        ui.print_err(&format!(
-            "Fetched {} {what} profiles out of {}",
-            profiles.len(),
-            list.len()
-        ));
+        Ok(ops::combine_profiles(&mut profiles)?)
     }
-    Ok(ops::combine_profiles(&mut profiles)?)
+
+    /// One source: downloaded when it is a URL, read from disk otherwise; parsed, its binaries
+    /// located, and (for URLs) its mappings' origin recorded for remote symbolization.
+    fn grab(&mut self, src: &str, ui: &mut dyn Ui) -> Result<Profile> {
+        let seconds = self.sources.seconds.and_then(|s| u64::try_from(s).ok());
+        let timeout = self.sources.timeout.and_then(|s| u64::try_from(s).ok());
+        let path = Path::new(src);
+        let Some(remote) = adjust_url(src, seconds, timeout) else {
+            let data = read_bounded(path, self.sources.max_profile_bytes)?;
+            let mut profile = parse(data, self.sources, path)?;
+            self.locate_binaries(&mut profile, ui);
+            return Ok(profile);
+        };
+        if self.client.is_none() {
+            self.client = Some(HttpClient::new(&self.sources.tls)?);
+        }
+        let client = self.client.as_ref().expect("made above");
+        let named = |e: Error| Error::Fetch(format!("{src}: {e}"));
+        let data = client
+            .fetch_profile(&remote, self.sources.max_profile_bytes, ui)
+            .map_err(named)?;
+        let mut profile = parse(data, self.sources, path)?;
+        self.locate_binaries(&mut profile, ui);
+        self.mapping_sources
+            .extend(MappingSources::collect(&mut profile, &remote.url));
+        self.remote = true;
+        Ok(profile)
+    }
+
+    fn locate_binaries(&self, profile: &mut Profile, ui: &mut dyn Ui) {
+        binaries::locate(profile, &self.search_path, &self.binaries, ui);
+        apply_binary_overrides(profile, self.sources);
+    }
+
+    /// pprof's `Symbolize`: local binaries, then the source servers, then demangling.
+    fn symbolize(&mut self, profile: &mut Profile, ui: &mut dyn Ui) -> Result<()> {
+        let mode = self.sources.symbolize;
+        if mode.disabled {
+            return Ok(());
+        }
+        let demangle = mode.demangle.for_symbolize();
+        if mode.local {
+            let options = ferroprof_symbolize::SymbolizeOptions {
+                demangle,
+                force: mode.force,
+                style: mode.style,
+            };
+            let report = ferroprof_symbolize::symbolize_profile(profile, &self.binaries, options);
+            for message in report.messages {
+                ui.print_err(&message);
+            }
+        }
+        if mode.remote && self.remote {
+            let client = self.client.as_ref().expect("made for the remote sources");
+            crate::symbolz::symbolize(profile, &self.mapping_sources, mode.force, client)?;
+        }
+        ferroprof_symbolize::demangle_profile(profile, demangle, mode.force);
+        Ok(())
+    }
 }
 
-/// Reads and parses one file within the limits, then applies the binary overrides of the
-/// command line.
-fn grab(path: &Path, sources: &Sources) -> Result<Profile> {
-    let data = read_bounded(path, sources.max_profile_bytes)?;
-    let mut profile = parse_in_time(data, sources, path)?.map_err(|source| match source {
+/// Parses `data` of `path`, naming the source and the limit flag in errors.
+fn parse(data: Vec<u8>, sources: &Sources, path: &Path) -> Result<Profile> {
+    parse_in_time(data, sources, path)?.map_err(|source| match source {
         ferroprof_profile::Error::Limit { what, limit } => Error::Limit {
             path: path.to_path_buf(),
             what: what.to_string(),
@@ -82,9 +170,7 @@ fn grab(path: &Path, sources: &Sources) -> Result<Profile> {
             path: path.to_path_buf(),
             source,
         },
-    })?;
-    locate_binaries(&mut profile, sources);
-    Ok(profile)
+    })
 }
 
 /// Parses `data`; with `-parse_timeout`, on a worker thread that is abandoned (left to finish
@@ -115,17 +201,7 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound && looks_like_url(path) {
-            Error::Usage(format!(
-                "{}: fetching profiles over HTTP is not supported yet; save the profile to a \
-                 file (curl -o) and pass the file",
-                path.display()
-            ))
-        } else {
-            read_err(e)
-        }
-    })?;
+    let file = std::fs::File::open(path).map_err(read_err)?;
     let mut data = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut data)
@@ -141,55 +217,15 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-/// Whether a source that is not a file would be a URL to `go tool pprof`: a `scheme://host`
-/// or a `host:port[/path]`.
-fn looks_like_url(path: &Path) -> bool {
-    let text = path.to_string_lossy();
-    if let Some((scheme, rest)) = text.split_once("://") {
-        return !scheme.is_empty() && !rest.is_empty();
-    }
-    let host_port = text.split('/').next().unwrap_or("");
-    match host_port.rsplit_once(':') {
-        Some((host, port)) => !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()),
-        None => false,
-    }
-}
-
-/// Gives a profile without mappings one empty mapping holding every location (so symbolization
-/// has a main binary to try), then applies `-buildid` and the binary argument to the first
-/// mapping (pprof's `locateBinaries`).
-fn locate_binaries(profile: &mut Profile, sources: &Sources) {
-    if profile.mapping.is_empty() {
-        let id = MappingId::new(1).expect("1 is a valid id");
-        profile.mapping.push(Mapping::new(id));
-        for loc in &mut profile.location {
-            loc.mapping_id = Some(id);
-        }
-    }
+/// The end of pprof's `locateBinaries`: a profile without mappings gets one, and the binary
+/// argument and `-buildid` apply to the first mapping.
+fn apply_binary_overrides(profile: &mut Profile, sources: &Sources) {
+    ops::add_fake_mapping(profile);
     let main = &mut profile.mapping[0];
     if let Some(exec) = &sources.exec_name {
         main.filename = exec.clone();
     }
     if let Some(build_id) = &sources.build_id {
         main.build_id = build_id.clone();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_told_apart_from_files() {
-        for url in [
-            "http://localhost:6060/debug/pprof/heap",
-            "localhost:6060",
-            "h:80/x",
-        ] {
-            assert!(looks_like_url(Path::new(url)), "{url}");
-        }
-        for file in ["cpu.pb.gz", "dir/cpu.pb.gz", "a:b/c", "/abs/path"] {
-            assert!(!looks_like_url(Path::new(file)), "{file}");
-        }
     }
 }

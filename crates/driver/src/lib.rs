@@ -18,15 +18,21 @@
 #![deny(missing_docs)]
 
 mod args;
+mod binaries;
 mod command;
 mod config;
 mod error;
 mod fetch;
 pub mod flags;
+mod http;
 mod objfile;
 mod output;
 mod pipeline;
+mod progress;
+mod save;
 mod source;
+mod symbolz;
+mod tls;
 mod ui;
 pub mod webui;
 
@@ -37,6 +43,7 @@ pub use command::{Command, CommandName, Delivery};
 pub use config::{Config, ConfigError, Granularity, NodeCount, SampleIndex, SortOrder};
 pub use error::{Error, FlagError, Result};
 pub use fetch::fetch_profiles;
+pub use http::TlsFiles;
 pub use pipeline::{apply_command_overrides, generate_report};
 pub use source::{Demangle, Sources, SymbolizeMode};
 pub use ui::{CapturedUi, StdUi, Ui};

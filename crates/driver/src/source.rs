@@ -3,6 +3,9 @@
 use std::time::Duration;
 
 use ferroprof_profile::Limits;
+pub use ferroprof_symbolize::FrameStyle;
+
+use crate::http::TlsFiles;
 
 /// How function names are obtained (`-symbolize=local:force:demangle=full`), parsed once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub struct SymbolizeMode {
     pub force: bool,
     /// How C++ and Rust names are demangled.
     pub demangle: Demangle,
+    /// Which tool's answers local symbolization reproduces.
+    pub style: FrameStyle,
 }
 
 /// The `demangle=` setting of `-symbolize`.
@@ -35,6 +40,18 @@ pub enum Demangle {
     Templates,
 }
 
+impl Demangle {
+    /// The symbolize crate's mode (`Default` simplifies names, as Go's default does).
+    pub fn for_symbolize(self) -> ferroprof_symbolize::Demangle {
+        match self {
+            Demangle::Default => ferroprof_symbolize::Demangle::Default,
+            Demangle::None => ferroprof_symbolize::Demangle::None,
+            Demangle::Full => ferroprof_symbolize::Demangle::Full,
+            Demangle::Templates => ferroprof_symbolize::Demangle::Templates,
+        }
+    }
+}
+
 impl Default for SymbolizeMode {
     fn default() -> Self {
         SymbolizeMode {
@@ -44,6 +61,7 @@ impl Default for SymbolizeMode {
             fast: false,
             force: false,
             demangle: Demangle::Default,
+            style: FrameStyle::GoTool,
         }
     }
 }
@@ -98,6 +116,8 @@ pub struct Sources {
     pub timeout: Option<i64>,
     /// `-symbolize`.
     pub symbolize: SymbolizeMode,
+    /// `-tls_cert`, `-tls_key`, `-tls_ca`.
+    pub tls: TlsFiles,
     /// `-add_comment`: appended to the profile's comments.
     pub comment: Option<String>,
     /// `-max_profile_bytes`: the most bytes read from one source.

@@ -8,6 +8,10 @@ pub trait Ui {
     fn print_err(&mut self, message: &str);
     /// Whether standard output is a terminal (binary reports then go to a temp file).
     fn is_terminal(&self) -> bool;
+    /// Whether messages go to a terminal (progress is then drawn instead of printed).
+    fn is_err_terminal(&self) -> bool {
+        false
+    }
 }
 
 /// The terminal: messages on standard error.
@@ -23,6 +27,10 @@ impl Ui for StdUi {
 
     fn is_terminal(&self) -> bool {
         std::io::stdout().is_terminal()
+    }
+
+    fn is_err_terminal(&self) -> bool {
+        std::io::stderr().is_terminal()
     }
 }
 
