@@ -177,8 +177,11 @@ impl Unwinder {
 /// One unwinder kept between uses (copying every object's unwind tables costs milliseconds),
 /// rebuilt when the loader reports objects added or removed since it was built.
 pub(crate) struct UnwinderCache {
-    cached: Mutex<Option<((u64, u64), Arc<Unwinder>)>>,
+    cached: Mutex<Option<(Generation, Arc<Unwinder>)>>,
 }
+
+/// The loader's (objects added, objects removed) counts.
+type Generation = (u64, u64);
 
 impl UnwinderCache {
     /// An empty cache.
