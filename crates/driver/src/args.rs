@@ -129,16 +129,18 @@ fn resolve_command(low: &LowArgs) -> Result<Option<Command>> {
     let Some((name, param)) = chosen else {
         return Ok(None);
     };
-    let symbol = match param {
-        Some(p) => Some(Regex::new(p).map_err(|e| {
-            Error::Usage(format!(
-                "parsing argument regexp {p}: {}",
-                regex_cause(&e.to_string())
-            ))
-        })?),
-        None => None,
-    };
+    let symbol = param.map(compile_symbol).transpose()?;
     Ok(Some(Command { name, symbol }))
+}
+
+/// Compiles the regexp argument of `list`, `peek`, `disasm` or `weblist`.
+pub(crate) fn compile_symbol(param: &str) -> Result<Regex> {
+    Regex::new(param).map_err(|e| {
+        Error::Usage(format!(
+            "parsing argument regexp {param}: {}",
+            regex_cause(&e.to_string())
+        ))
+    })
 }
 
 /// `-inuse_space`, `-mean_delay`, …: each sets the sample index unless one is already chosen.

@@ -25,11 +25,14 @@ mod error;
 mod fetch;
 pub mod flags;
 mod http;
+mod line_input;
 mod objfile;
 mod output;
 mod pipeline;
 mod progress;
 mod save;
+mod shell;
+mod shell_help;
 mod source;
 mod symbolz;
 mod tls;
@@ -44,7 +47,9 @@ pub use config::{Config, ConfigError, Granularity, NodeCount, SampleIndex, SortO
 pub use error::{Error, FlagError, Result};
 pub use fetch::fetch_profiles;
 pub use http::TlsFiles;
+pub use line_input::PlainLines;
 pub use pipeline::{apply_command_overrides, generate_report};
+pub use shell::{LineReader, Shell};
 pub use source::{Demangle, Sources, SymbolizeMode};
 pub use ui::{CapturedUi, StdUi, Ui};
 
@@ -61,17 +66,16 @@ where
         return Ok(());
     }
     let invocation = Invocation::from_low_args(&low, ui)?;
-    if let Some(addr) = &invocation.http {
-        let profile = fetch_profiles(&invocation.sources, ui)?;
-        let config = invocation.config.clone();
-        return webui::serve(addr, profile, config, invocation.no_browser, ui);
-    }
     let Some(command) = &invocation.command else {
-        return Err(Error::Usage(
-            "no report format given (such as -top or -traces); the interactive shell and -http \
-             are not available yet"
-                .into(),
-        ));
+        if invocation.http.is_some() {
+            return Err(Error::Usage(
+                "-http (the web UI) is not available yet; use a report flag such as -top, or \
+                 the interactive shell"
+                    .into(),
+            ));
+        }
+        let profile = fetch_profiles(&invocation.sources, ui)?;
+        return run_shell(&profile, invocation.config, ui, stdout);
     };
     let profile = fetch_profiles(&invocation.sources, ui)?;
     let mut report = Vec::new();
@@ -83,4 +87,24 @@ where
         ui,
         stdout,
     )
+}
+
+/// The interactive shell on standard input: a line editor when it is a terminal, plain lines
+/// otherwise (`echo top | ferroprof cpu.pb.gz`).
+fn run_shell(
+    profile: &ferroprof_profile::Profile,
+    config: Config,
+    ui: &mut dyn Ui,
+    stdout: &mut dyn Write,
+) -> Result<()> {
+    use std::io::IsTerminal;
+    let mut shell = Shell::new(profile, config);
+    if std::io::stdin().is_terminal() {
+        let functions = profile.function.iter().map(|f| f.name.clone()).collect();
+        if let Some(mut editor) = line_input::EditorLines::new(functions) {
+            return shell.run(&mut editor, ui, stdout);
+        }
+    }
+    let mut lines = line_input::PlainLines::new(std::io::stdin().lock(), std::io::stdout());
+    shell.run(&mut lines, ui, stdout)
 }

@@ -219,6 +219,28 @@ fn report_options(
     })
 }
 
+/// The shell's greeting lines (pprof's `greetings`): the profile's header labels, and a hint
+/// when the default sample type has no samples but others exist.
+pub(crate) fn greeting(profile: &Profile, config: &Config) -> Vec<String> {
+    let units = ops::num_label_units(profile);
+    let command = Command {
+        name: CommandName::Top,
+        symbol: None,
+    };
+    let mut lines = Vec::new();
+    if let Ok(mut options) = report_options(profile, &units, config, &command) {
+        options.total = Some(compute_total(profile, &options));
+        let report = ferroprof_report::Report::new(profile, &options);
+        lines.push(report.profile_labels().join("\n"));
+        if report.total() == 0 && profile.sample_type.len() > 1 {
+            lines.push("No samples were found with the default sample value type.".into());
+            lines.push("Try \"sample_index\" command to analyze different sample values.\n".into());
+        }
+    }
+    lines.push("Entering interactive mode (type \"help\" for commands, \"o\" for options)".into());
+    lines
+}
+
 /// Aggregates at the configured granularity (nothing to do for addresses with inlines).
 fn aggregate(p: &mut Profile, cfg: &Config) {
     let granularity = ops::Granularity::from_name(cfg.granularity.name())
