@@ -19,11 +19,16 @@ use crate::export::{symbols, Builder};
 
 /// The frames of the allocation machinery, up to and including the outermost of which every
 /// stack is cut: any `GlobalAlloc` method (ours or a wrapper's), the `__rust_alloc` shims, the
-/// standard library's `alloc::alloc` and `alloc::raw_vec` plumbing, and this module.
+/// standard library's `alloc::alloc` and `alloc::raw_vec` plumbing, the constructors that only
+/// allocate (`vec![x; n]`, `Vec::with_capacity`, `Box::new`; Go hides `makeslice` and `newobject`
+/// likewise), and this module. Names are matched as legacy or v0 demangling writes them.
 pub const ALLOCATOR_FRAMES: &str = concat!(
     r"^(?:<.+ as core::alloc::global::GlobalAlloc>::.+",
     r"|(?:__rustc::)?__r(?:ust|g|dl)_(?:alloc|alloc_zeroed|realloc)",
-    r"|alloc::alloc::.+|<alloc::alloc::Global(?: as .+)?>::.+|alloc::raw_vec::.+",
+    r"|<?alloc::alloc::.+|<?alloc::raw_vec::.+",
+    r"|<?alloc::vec::Vec<.*>>?::with_capacity(?:_in)?|alloc::vec::from_elem(?:::<.*>)?",
+    r"|<.+ as alloc::vec::spec_from_elem::SpecFromElem>::from_elem",
+    r"|<?alloc::boxed::Box<.*>>?::new(?:_in|_uninit)?",
     r"|ferroprof::heap::.+)$"
 );
 
@@ -182,11 +187,18 @@ mod tests {
             "<alloc::alloc::Global as core::alloc::Allocator>::allocate",
             "alloc::raw_vec::RawVecInner<A>::try_allocate_in",
             "ferroprof::heap::hook::sample_slow",
+            "<alloc::raw_vec::RawVecInner>::try_allocate_in",
+            "alloc::vec::Vec<T,A>::with_capacity_in",
+            "<alloc::vec::Vec<u8>>::with_capacity",
+            "<u8 as alloc::vec::spec_from_elem::SpecFromElem>::from_elem",
+            "alloc::vec::from_elem",
+            "alloc::boxed::Box<T>::new",
         ] {
             assert!(re.is_match(name), "{name}");
         }
         for name in [
-            "alloc::vec::from_elem",
+            "alloc::vec::Vec<T,A>::push",
+            "<alloc::vec::Vec<T> as core::iter::traits::collect::FromIterator<T>>::from_iter",
             "myapp::leak",
             "__rust_begin_short_backtrace",
         ] {
