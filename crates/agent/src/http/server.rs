@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{read_request, Method, Request, Response};
 use crate::error::{Error, Result};
@@ -25,7 +25,8 @@ pub struct ServerLimits {
     pub max_body_bytes: usize,
     /// Connections served at once; more get 429 (default 16).
     pub max_connections: usize,
-    /// Time allowed to receive a request (default 10 s).
+    /// Time allowed to receive a whole request (default 10 s): a deadline for the request, not
+    /// for each read, so a client trickling bytes cannot hold a connection (RELIABILITY.md E5).
     pub read_timeout: Duration,
     /// Time allowed to send a response (default 30 s).
     pub write_timeout: Duration,
@@ -169,7 +170,12 @@ fn reject_busy(mut stream: TcpStream) {
 
 fn serve_connection(mut stream: TcpStream, ctx: &Context) {
     let limits = &ctx.limits;
-    let request = match read_request(&mut stream, limits.max_header_bytes, limits.max_body_bytes) {
+    let mut reader = DeadlineReader {
+        stream: &stream,
+        deadline: Instant::now() + limits.read_timeout,
+    };
+    let read = read_request(&mut reader, limits.max_header_bytes, limits.max_body_bytes);
+    let request = match read {
         Ok(r) => r,
         Err(e) => {
             if let Some((status, msg)) = e.status() {
@@ -190,6 +196,24 @@ fn serve_connection(mut stream: TcpStream, ctx: &Context) {
     };
     let _ = write_response(&mut stream, &response, head_only);
     let _ = stream.shutdown(Shutdown::Write);
+}
+
+/// Reads from a socket until a deadline: each read waits at most the time left, so a slowloris
+/// client that sends a byte now and then is cut off when the deadline passes.
+struct DeadlineReader<'a> {
+    stream: &'a TcpStream,
+    deadline: Instant,
+}
+
+impl io::Read for DeadlineReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        io::Read::read(&mut &*self.stream, buf)
+    }
 }
 
 /// Whether a `Host` header names this machine's loopback interface (a DNS-rebinding page on
