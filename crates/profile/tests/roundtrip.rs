@@ -131,33 +131,3 @@ fn go_tool_pprof_reads_our_encoding_unchanged() {
         );
     }
 }
-
-/// Large inputs are decoded by several threads; the result must not depend on it. A limit on
-/// elements below the input size keeps the decoder on one thread.
-#[test]
-fn parallel_and_sequential_decode_alike() {
-    let mut p = parsed("google-pprof/internal/proftest/testdata/large.cpu");
-    let samples = p.sample.clone();
-    for _ in 0..8 {
-        p.sample.extend(samples.iter().cloned());
-    }
-    let plain = encoded_uncompressed(&p);
-    assert!(
-        plain.len() > 8 << 20,
-        "{} bytes: too small for the parallel path",
-        plain.len()
-    );
-    let parallel = proto::decode(&plain, &Limits::default()).expect("decode");
-    let mut one_thread = Limits::default();
-    one_thread.max_elements = plain.len() as u64 - 1;
-    let sequential = proto::decode(&plain, &one_thread).expect("decode");
-    assert_eq!(parallel, sequential);
-    assert_eq!(parallel, p);
-    // An error in the input is found either way, and it is the same error.
-    let mut broken = plain.clone();
-    let at = broken.len() * 3 / 4;
-    broken.truncate(at);
-    let a = proto::decode(&broken, &Limits::default()).expect_err("truncated");
-    let b = proto::decode(&broken, &one_thread).expect_err("truncated");
-    assert_eq!(a.to_string(), b.to_string());
-}

@@ -3,8 +3,11 @@
 //! Two passes over the top-level message: the first reads the string table (which Go's runtime
 //! writes last), the scalars and the small messages; the second decodes samples, mappings,
 //! locations and functions straight into the model, resolving string indices as it goes, so no
-//! intermediate copy of the profile is ever built. Large inputs are split into runs of whole
-//! top-level messages for the second pass, decoded by one thread each.
+//! intermediate copy of the profile is ever built.
+//!
+//! One thread decodes. Splitting the second pass over two threads saved under half a second of
+//! wall time on the 100 MB benchmark profile but, through the allocator's per-thread arenas, added
+//! ~280 MiB (11%) to the peak RSS of `ferroprof -raw` on it (benches/RESULTS.md).
 //!
 //! What is accepted is exactly what Go 1.19's pprof accepts: fields it does not know (`doc_url`,
 //! `Line.column`) are read when well-formed and otherwise ignored, as Go ignores them.
@@ -34,101 +37,22 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Profile> {
         return Err(Error::Empty);
     }
     let mut budget = ElementBudget::new(limits);
-    let mut top = TopLevel::scan(bytes, &mut budget, workers(bytes, limits))?;
+    let mut top = TopLevel::scan(bytes, &mut budget)?;
     let strings = StringTable {
         strings: std::mem::take(&mut top.strings),
     };
-    let mut parts = if top.chunks.len() == 1 {
-        let mut d = Decoder {
-            strings: &strings,
-            budget,
-        };
-        vec![d.messages(bytes, &top.chunks[0], top.chunks[0].counts)?]
-    } else {
-        decode_in_parallel(bytes, &top.chunks, &strings)?
+    let mut p = Profile {
+        sample: Vec::with_capacity(top.counts[0]),
+        mapping: Vec::with_capacity(top.counts[1]),
+        location: Vec::with_capacity(top.counts[2]),
+        function: Vec::with_capacity(top.counts[3]),
+        ..Profile::default()
     };
-    // The first part was made large enough for all, so appending the others copies once.
-    let mut p = Profile::default();
-    let mut rest = parts.drain(..);
-    if let Some(first) = rest.next() {
-        (p.sample, p.mapping, p.location, p.function) =
-            (first.sample, first.mapping, first.location, first.function);
-    }
-    for part in rest {
-        p.sample.extend(part.sample);
-        p.mapping.extend(part.mapping);
-        p.location.extend(part.location);
-        p.function.extend(part.function);
-    }
-    top.resolve(&strings, &mut p)?;
+    let mut d = Decoder { strings, budget };
+    d.messages(bytes, &mut p)?;
+    d.scalars(&top, &mut p)?;
     drop_dangling_mappings(&mut p);
     Ok(p)
-}
-
-/// Inputs at least this large are decoded by several threads, each taking a contiguous run of
-/// top-level messages; below it, the threads cost more than they save.
-const PARALLEL_MIN_BYTES: usize = 8 << 20;
-
-/// How many threads decode `bytes`. Workers keep no element budget, so they run only when the
-/// limit cannot be reached: every element takes at least one byte, hence never more elements
-/// than bytes.
-fn workers(bytes: &[u8], limits: &Limits) -> usize {
-    if bytes.len() < PARALLEL_MIN_BYTES || limits.max_elements < bytes.len() as u64 {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-}
-
-fn decode_in_parallel(
-    bytes: &[u8],
-    chunks: &[Chunk],
-    strings: &StringTable<'_>,
-) -> Result<Vec<Parts>> {
-    let mut total = [0; 4];
-    for c in chunks {
-        for (t, n) in total.iter_mut().zip(c.counts) {
-            *t += n;
-        }
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .enumerate()
-            .map(|(i, chunk)| {
-                let capacity = if i == 0 { total } else { chunk.counts };
-                scope.spawn(move || {
-                    let budget = ElementBudget::new(&Limits::unlimited());
-                    Decoder { strings, budget }.messages(bytes, chunk, capacity)
-                })
-            })
-            .collect();
-        // In input order, so the error reported is the first one in the input.
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
-}
-
-/// A run of top-level fields decoded by one thread, with how many of each message it holds.
-#[derive(Debug, Default, Clone)]
-struct Chunk {
-    start: usize,
-    end: usize,
-    /// Counts of samples, mappings, locations and functions.
-    counts: [usize; 4],
-}
-
-/// The repeated messages of one chunk.
-#[derive(Debug)]
-struct Parts {
-    sample: Vec<Sample>,
-    mapping: Vec<Mapping>,
-    location: Vec<Location>,
-    function: Vec<Function>,
 }
 
 /// The string table, borrowed from the input where it is valid UTF-8.
@@ -158,12 +82,12 @@ impl<'a> StringTable<'a> {
 }
 
 /// What the first pass collects: the string table, the top-level scalars as written (string
-/// indices unresolved) and the chunks of the second pass, with their message counts.
+/// indices unresolved) and how many of each repeated message there are.
 #[derive(Debug, Default)]
 struct TopLevel<'a> {
     strings: Vec<Cow<'a, str>>,
-    /// The input split into runs of whole top-level fields, one per decoding thread.
-    chunks: Vec<Chunk>,
+    /// Counts of samples, mappings, locations and functions.
+    counts: [usize; 4],
     sample_type: Vec<(u64, u64)>,
     period_type: Option<(u64, u64)>,
     drop_frames: u64,
@@ -177,27 +101,10 @@ struct TopLevel<'a> {
 }
 
 impl<'a> TopLevel<'a> {
-    fn scan(bytes: &'a [u8], budget: &mut ElementBudget, workers: usize) -> Result<Self> {
-        let mut top = TopLevel {
-            chunks: vec![Chunk::default()],
-            ..TopLevel::default()
-        };
-        let chunk_bytes = bytes.len().div_ceil(workers.max(1));
+    fn scan(bytes: &'a [u8], budget: &mut ElementBudget) -> Result<Self> {
+        let mut top = TopLevel::default();
         let mut r = Reader::new(bytes);
-        loop {
-            let at = bytes.len() - r.remaining();
-            let start = top.chunks.last().map_or(0, |c| c.start);
-            if at - start >= chunk_bytes && top.chunks.len() < workers {
-                if let Some(last) = top.chunks.last_mut() {
-                    last.end = at;
-                }
-                top.chunks.push(Chunk {
-                    start: at,
-                    end: at,
-                    counts: [0; 4],
-                });
-            }
-            let Some((f, v)) = r.next_field()? else { break };
+        while let Some((f, v)) = r.next_field()? {
             match f {
                 field::profile::SAMPLE_TYPE => {
                     budget.take(1)?;
@@ -230,49 +137,13 @@ impl<'a> TopLevel<'a> {
                 _ => {}
             }
         }
-        if let Some(last) = top.chunks.last_mut() {
-            last.end = bytes.len();
-        }
         Ok(top)
-    }
-
-    /// Resolves the top-level fields the first pass collected.
-    fn resolve(&self, s: &StringTable<'_>, p: &mut Profile) -> Result<()> {
-        let top = self;
-
-        for &(ty, unit) in &top.sample_type {
-            let vt = ValueType {
-                r#type: s.owned(ty, "sample_type.type")?,
-                unit: s.owned(unit, "sample_type.unit")?,
-            };
-            p.sample_type.push(vt);
-        }
-        p.drop_frames = s.owned(top.drop_frames, "drop_frames")?;
-        p.keep_frames = s.owned(top.keep_frames, "keep_frames")?;
-        // Go gives a profile without period_type an empty one (`postDecode`).
-        let (ty, unit) = top.period_type.unwrap_or((0, 0));
-        p.period_type = Some(ValueType {
-            r#type: s.owned(ty, "period_type.type")?,
-            unit: s.owned(unit, "period_type.unit")?,
-        });
-        for &c in &top.comment {
-            p.comments.push(s.owned(c, "comment")?);
-        }
-        p.default_sample_type = s.owned(top.default_sample_type, "default_sample_type")?;
-        // Go 1.19 does not read doc_url, so a bad index in it is no error.
-        p.doc_url = s.owned(top.doc_url, "doc_url").unwrap_or_default();
-        p.time_nanos = top.time_nanos;
-        p.duration_nanos = top.duration_nanos;
-        p.period = top.period;
-        Ok(())
     }
 
     fn count(&mut self, which: usize, v: Value<'_>, budget: &mut ElementBudget) -> Result<()> {
         v.bytes()?;
         budget.take(1)?;
-        if let Some(chunk) = self.chunks.last_mut() {
-            chunk.counts[which] += 1;
-        }
+        self.counts[which] += 1;
         Ok(())
     }
 
@@ -305,39 +176,61 @@ fn value_type(bytes: &[u8]) -> Result<(u64, u64)> {
 }
 
 #[derive(Debug)]
-struct Decoder<'s, 'a> {
-    strings: &'s StringTable<'a>,
+struct Decoder<'a> {
+    strings: StringTable<'a>,
     budget: ElementBudget,
 }
 
-impl Decoder<'_, '_> {
-    /// The second pass over one chunk: its samples, mappings, locations and functions, in
-    /// input order.
-    /// `capacity` sizes the vectors (counts of samples, mappings, locations, functions).
-    fn messages(&mut self, bytes: &[u8], chunk: &Chunk, capacity: [usize; 4]) -> Result<Parts> {
-        let mut parts = Parts {
-            sample: Vec::with_capacity(capacity[0]),
-            mapping: Vec::with_capacity(capacity[1]),
-            location: Vec::with_capacity(capacity[2]),
-            function: Vec::with_capacity(capacity[3]),
-        };
-        let mut r = Reader::new(bytes.get(chunk.start..chunk.end).unwrap_or_default());
+impl Decoder<'_> {
+    /// The second pass: samples, mappings, locations and functions, in input order.
+    fn messages(&mut self, bytes: &[u8], p: &mut Profile) -> Result<()> {
+        let mut r = Reader::new(bytes);
         while let Some((f, v)) = r.next_field()? {
             match f {
                 field::profile::SAMPLE => {
                     let s = self.sample(v.bytes()?)?;
-                    parts.sample.push(s);
+                    p.sample.push(s);
                 }
-                field::profile::MAPPING => parts.mapping.push(self.mapping(v.bytes()?)?),
+                field::profile::MAPPING => p.mapping.push(self.mapping(v.bytes()?)?),
                 field::profile::LOCATION => {
                     let l = self.location(v.bytes()?)?;
-                    parts.location.push(l);
+                    p.location.push(l);
                 }
-                field::profile::FUNCTION => parts.function.push(self.function(v.bytes()?)?),
+                field::profile::FUNCTION => p.function.push(self.function(v.bytes()?)?),
                 _ => {}
             }
         }
-        Ok(parts)
+        Ok(())
+    }
+
+    /// Resolves the top-level fields the first pass collected.
+    fn scalars(&self, top: &TopLevel<'_>, p: &mut Profile) -> Result<()> {
+        let s = &self.strings;
+        for &(ty, unit) in &top.sample_type {
+            let vt = ValueType {
+                r#type: s.owned(ty, "sample_type.type")?,
+                unit: s.owned(unit, "sample_type.unit")?,
+            };
+            p.sample_type.push(vt);
+        }
+        p.drop_frames = s.owned(top.drop_frames, "drop_frames")?;
+        p.keep_frames = s.owned(top.keep_frames, "keep_frames")?;
+        // Go gives a profile without period_type an empty one (`postDecode`).
+        let (ty, unit) = top.period_type.unwrap_or((0, 0));
+        p.period_type = Some(ValueType {
+            r#type: s.owned(ty, "period_type.type")?,
+            unit: s.owned(unit, "period_type.unit")?,
+        });
+        for &c in &top.comment {
+            p.comments.push(s.owned(c, "comment")?);
+        }
+        p.default_sample_type = s.owned(top.default_sample_type, "default_sample_type")?;
+        // Go 1.19 does not read doc_url, so a bad index in it is no error.
+        p.doc_url = s.owned(top.doc_url, "doc_url").unwrap_or_default();
+        p.time_nanos = top.time_nanos;
+        p.duration_nanos = top.duration_nanos;
+        p.period = top.period;
+        Ok(())
     }
 
     fn sample(&mut self, bytes: &[u8]) -> Result<Sample> {

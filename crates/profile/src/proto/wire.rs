@@ -62,11 +62,6 @@ impl<'a> Reader<'a> {
         Reader { data }
     }
 
-    /// How many bytes of the message are left to read.
-    pub(crate) fn remaining(&self) -> usize {
-        self.data.len()
-    }
-
     /// The next field's number and payload, or `None` at the end of the message.
     #[inline]
     pub(crate) fn next_field(&mut self) -> Result<Option<(u64, Value<'a>)>> {
