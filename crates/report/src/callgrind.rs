@@ -38,9 +38,11 @@ pub fn write_callgrind(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> 
         writeln!(out, "{addr} {} {}", info.lineno, scaled(n.flat_value()))?;
         for e in g.sorted_out_edges(i) {
             let e = &g.edges[e];
-            let callee = &g.nodes[e.dest].info;
+            let callee = &g.node(e.dest).info;
             writeln!(out, "cfl={}", files.get(&callee.file))?;
-            writeln!(out, "cfn={}", names.get(&node_names[e.dest]))?;
+            // pprof names only shown nodes; a phantom callee gets an empty name.
+            let callee_name = node_names.get(e.dest).map_or("", String::as_str);
+            writeln!(out, "cfn={}", names.get(callee_name))?;
             writeln!(
                 out,
                 "calls=0 {} {}",

@@ -78,7 +78,8 @@ fn write_body(rpt: &Report<'_>, g: &Graph, out: &mut dyn Write) -> Result<()> {
     }
     for e in g.sort_edges(edges) {
         let edge = &g.edges[e];
-        write_edge(rpt, g, edge, has_nodelets[edge.src], out)?;
+        let src_has_nodelets = has_nodelets.get(edge.src).copied().unwrap_or(false);
+        write_edge(rpt, g, edge, src_has_nodelets, out)?;
     }
     Ok(())
 }
@@ -154,8 +155,8 @@ fn write_edge(
     let arrow = if e.residual { "..." } else { "->" };
     let tooltip = format!(
         "\"{} {arrow} {} ({w})\"",
-        escape_for_dot(&g.nodes[e.src].name),
-        escape_for_dot(&g.nodes[e.dest].name)
+        escape_for_dot(&g.node(e.src).name),
+        escape_for_dot(&g.node(e.dest).name)
     );
     attr += &format!(" tooltip={tooltip} labeltooltip={tooltip}");
     if e.residual {
@@ -164,7 +165,9 @@ fn write_edge(
     if src_has_nodelets {
         attr += " minlen=2";
     }
-    writeln!(out, "N{} -> N{} [{attr}]", e.src + 1, e.dest + 1)?;
+    // A phantom end has no number in the graph; pprof prints it as N0.
+    let number = |id: usize| if g.is_shown(id) { id + 1 } else { 0 };
+    writeln!(out, "N{} -> N{} [{attr}]", number(e.src), number(e.dest))?;
     Ok(())
 }
 

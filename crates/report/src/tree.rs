@@ -33,7 +33,7 @@ pub fn write_tree(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> {
         for e in g.sorted_in_edges(i) {
             let e = &g.edges[e];
             let inline = if e.inline { " (inline)" } else { "" };
-            let caller = &g.nodes[e.src].name;
+            let caller = &g.node(e.src).name;
             let w = e.weight;
             writeln!(
                 out,
@@ -56,7 +56,7 @@ pub fn write_tree(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> {
         for e in g.sorted_out_edges(i) {
             let e = &g.edges[e];
             let inline = if e.inline { " (inline)" } else { "" };
-            let callee = &g.nodes[e.dest].name;
+            let callee = &g.node(e.dest).name;
             let w = e.weight;
             writeln!(
                 out,

@@ -338,3 +338,33 @@ fn callgrind_compresses_names_and_addresses() {
         "{text}"
     );
 }
+
+#[test]
+fn mean_keeps_edges_to_weightless_nodes_as_pprof_does() {
+    // Two columns: count (the mean divisor) and delay. The `zero` sample has a count but no
+    // delay, so its node has no weight and is not shown, yet its edge from `main` stays.
+    let mut p = Builder::new()
+        .sample(&["hot", "main"], 10)
+        .sample(&["zero", "main"], 0)
+        .p;
+    p.sample_type = vec![
+        ValueType::new("contentions", "count"),
+        ValueType::new("delay", "nanoseconds"),
+    ];
+    p.sample[0].value = vec![2, 10 * MS];
+    p.sample[1].value = vec![3, 0];
+    let dot = report(&p, OutputFormat::Dot, |o| {
+        o.sample_index = 1;
+        o.sample_type = "delay".into();
+        o.sample_unit = "nanoseconds".into();
+        o.mean = true;
+        o.edge_fraction = 0.0;
+    });
+    assert!(dot.contains("tooltip=\"main -> zero (0)\""), "{dot}");
+    assert!(
+        dot.lines()
+            .any(|l| l.ends_with("]") && l.contains(" -> N0 [")),
+        "{dot}"
+    );
+    assert!(!dot.contains("tooltip=\"zero ("), "{dot}");
+}

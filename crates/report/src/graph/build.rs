@@ -421,7 +421,8 @@ impl SampleWalker {
     }
 }
 
-/// Drops nodes without weight (and negative ones on request), renumbering nodes and edges.
+/// Drops nodes without weight (and negative ones on request) from the shown nodes, keeping them
+/// as phantoms at the end of their edges, as pprof does.
 pub(super) fn select_nodes(mut g: Graph, drop_negative: bool) -> Graph {
     let keep: Vec<bool> = g
         .nodes
@@ -432,6 +433,6 @@ pub(super) fn select_nodes(mut g: Graph, drop_negative: bool) -> Graph {
             !(empty || drop_negative && negative)
         })
         .collect();
-    g.retain_nodes(&keep);
+    g.retain_nodes(&keep, true);
     g
 }

@@ -209,15 +209,42 @@ fn div_value(v: i64, div: i64) -> i64 {
 }
 
 /// The call graph. Removed edges stay in `edges` but are unlinked from their nodes.
+///
+/// Node ids below `nodes.len()` are shown nodes; higher ids are `phantoms`: nodes dropped for
+/// having no weight (or a negative one with `drop_negative`) whose edges pprof leaves attached to
+/// the shown nodes. They matter with `-mean`, where a zero-weight sample still counts: such
+/// edges take part in sort scores, inline marks and trees, and dot draws them to node `N0`.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     /// The nodes, in report order once sorted.
     pub nodes: Vec<Node>,
+    /// Dropped nodes still at the end of some edge.
+    pub phantoms: Vec<Node>,
     /// Every edge ever created; only those listed by nodes are live.
     pub edges: Vec<Edge>,
 }
 
 impl Graph {
+    /// The shown node or phantom with this id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        match id.checked_sub(self.nodes.len()) {
+            None => &self.nodes[id],
+            Some(p) => &self.phantoms[p],
+        }
+    }
+
+    fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        match id.checked_sub(self.nodes.len()) {
+            None => &mut self.nodes[id],
+            Some(p) => &mut self.phantoms[p],
+        }
+    }
+
+    /// Whether `id` is a shown node (not a phantom).
+    pub fn is_shown(&self, id: NodeId) -> bool {
+        id < self.nodes.len()
+    }
+
     /// The live edges into `node`, sorted by pprof's edge order.
     pub fn sorted_in_edges(&self, node: NodeId) -> Vec<EdgeId> {
         self.sort_edges(self.nodes[node].in_edges.clone())
@@ -238,8 +265,8 @@ impl Graph {
                 std::cmp::Ordering::Equal
             };
             by_weight
-                .then_with(|| self.nodes[ea.src].name.cmp(&self.nodes[eb.src].name))
-                .then_with(|| self.nodes[ea.dest].name.cmp(&self.nodes[eb.dest].name))
+                .then_with(|| self.node(ea.src).name.cmp(&self.node(eb.src).name))
+                .then_with(|| self.node(ea.dest).name.cmp(&self.node(eb.dest).name))
         });
         ids
     }
@@ -254,7 +281,46 @@ impl Graph {
     /// Unlinks edge `e` from both its nodes.
     fn unlink_edge(&mut self, e: EdgeId) {
         let Edge { src, dest, .. } = self.edges[e];
-        self.nodes[src].out_edges.retain(|&x| x != e);
-        self.nodes[dest].in_edges.retain(|&x| x != e);
+        self.node_mut(src).out_edges.retain(|&x| x != e);
+        self.node_mut(dest).in_edges.retain(|&x| x != e);
+    }
+
+    /// Keeps the nodes marked in `keep` (in their order); the others become phantoms when
+    /// `as_phantoms`, else they go with their edges. Existing phantoms stay.
+    pub(super) fn retain_nodes(&mut self, keep: &[bool], as_phantoms: bool) {
+        let old_count = self.nodes.len();
+        let old: Vec<Node> = std::mem::take(&mut self.nodes)
+            .into_iter()
+            .chain(std::mem::take(&mut self.phantoms))
+            .collect();
+        let old_edges = std::mem::take(&mut self.edges);
+        let kept_count = keep.iter().filter(|k| **k).count();
+        let mut new_id = vec![usize::MAX; old.len()];
+        let mut live = Vec::new();
+        for (i, mut n) in old.into_iter().enumerate() {
+            live.append(&mut n.out_edges);
+            n.in_edges.clear();
+            if keep.get(i).copied().unwrap_or(false) {
+                new_id[i] = self.nodes.len();
+                self.nodes.push(n);
+            } else if as_phantoms || i >= old_count {
+                new_id[i] = kept_count + self.phantoms.len();
+                self.phantoms.push(n);
+            }
+        }
+        for e in live {
+            let (src, dest) = (new_id[old_edges[e].src], new_id[old_edges[e].dest]);
+            if src == usize::MAX || dest == usize::MAX {
+                continue;
+            }
+            let id = self.edges.len();
+            self.edges.push(Edge {
+                src,
+                dest,
+                ..old_edges[e].clone()
+            });
+            self.node_mut(src).out_edges.push(id);
+            self.node_mut(dest).in_edges.push(id);
+        }
     }
 }

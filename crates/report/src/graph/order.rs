@@ -81,11 +81,11 @@ impl Graph {
             .iter()
             .map(|&old| old_nodes[old].take().unwrap_or_default())
             .collect();
+        // Phantoms (ids past the shown nodes) keep their ids.
+        let renumber = |id: usize| new_id.get(id).copied().unwrap_or(id);
         for e in &mut self.edges {
-            if e.src < new_id.len() && e.dest < new_id.len() {
-                e.src = new_id[e.src];
-                e.dest = new_id[e.dest];
-            }
+            e.src = renumber(e.src);
+            e.dest = renumber(e.dest);
         }
     }
 
@@ -104,7 +104,7 @@ impl Graph {
         } else {
             self.edge_entropy(&n.out_edges, n.flat)
         };
-        ((score * n.cum as f64) as i64).wrapping_add(n.flat)
+        go_float_to_int(score * n.cum as f64).wrapping_add(n.flat)
     }
 
     fn edge_entropy(&self, edges: &[EdgeId], own: i64) -> f64 {
@@ -128,5 +128,31 @@ impl Graph {
             score += -frac * frac.log2();
         }
         score
+    }
+}
+
+/// Go's float64 → int64 conversion on amd64: NaN and out-of-range values become `i64::MIN` (the
+/// "integer indefinite" of `CVTTSD2SQ`). A zero-weight edge makes pprof's entropy NaN (0 · log 0),
+/// which therefore sorts such a node first.
+fn go_float_to_int(x: f64) -> i64 {
+    // 2^63: the first value that does not fit.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if x.is_nan() || !(-LIMIT..LIMIT).contains(&x) {
+        i64::MIN
+    } else {
+        x as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_float_to_int;
+
+    #[test]
+    fn float_conversion_matches_go_on_amd64() {
+        assert_eq!(go_float_to_int(f64::NAN), i64::MIN);
+        assert_eq!(go_float_to_int(1e19), i64::MIN);
+        assert_eq!(go_float_to_int(-2.5), -2);
+        assert_eq!(go_float_to_int(3.9), 3);
     }
 }

@@ -100,55 +100,22 @@ impl Graph {
             let Some(&in_edge) = self.nodes[cur].in_edges.first() else {
                 for e in outs {
                     let child = self.edges[e].dest;
-                    self.nodes[child].in_edges.retain(|&x| x != e);
+                    self.node_mut(child).in_edges.retain(|&x| x != e);
                 }
                 continue;
             };
             let parent = self.edges[in_edge].src;
             let parent_inline = self.edges[in_edge].inline;
-            self.nodes[parent].out_edges.retain(|&x| x != in_edge);
+            self.node_mut(parent).out_edges.retain(|&x| x != in_edge);
             for e in outs {
                 let edge = &mut self.edges[e];
                 edge.src = parent;
                 edge.residual = true;
                 edge.inline = parent_inline && edge.inline;
-                self.nodes[parent].out_edges.push(e);
+                self.node_mut(parent).out_edges.push(e);
             }
         }
-        self.retain_nodes(keep);
+        self.retain_nodes(keep, false);
         self.remove_redundant_edges();
-    }
-
-    /// Keeps only the nodes marked in `keep` (in their order) and the live edges between them.
-    pub(super) fn retain_nodes(&mut self, keep: &[bool]) {
-        let old_nodes = std::mem::take(&mut self.nodes);
-        let old_edges = std::mem::take(&mut self.edges);
-        let mut new_id = vec![usize::MAX; old_nodes.len()];
-        let mut outs_by_new = Vec::new();
-        for (i, mut n) in old_nodes.into_iter().enumerate() {
-            if !keep[i] {
-                continue;
-            }
-            new_id[i] = self.nodes.len();
-            outs_by_new.push(std::mem::take(&mut n.out_edges));
-            n.in_edges.clear();
-            self.nodes.push(n);
-        }
-        for (src, outs) in outs_by_new.into_iter().enumerate() {
-            for e in outs {
-                let dest = new_id[old_edges[e].dest];
-                if dest == usize::MAX {
-                    continue;
-                }
-                let id = self.edges.len();
-                self.edges.push(Edge {
-                    src,
-                    dest,
-                    ..old_edges[e].clone()
-                });
-                self.nodes[src].out_edges.push(id);
-                self.nodes[dest].in_edges.push(id);
-            }
-        }
     }
 }

@@ -77,7 +77,7 @@ impl Graph {
             }
         }
         if dropped > 0 {
-            for n in &mut self.nodes {
+            for n in self.nodes.iter_mut().chain(self.phantoms.iter_mut()) {
                 n.in_edges.retain(|&e| !dead[e]);
                 n.out_edges.retain(|&e| !dead[e]);
             }
@@ -107,7 +107,7 @@ impl Graph {
         let mut seen = HashSet::from([dest]);
         let mut queue = VecDeque::from([dest]);
         while let Some(n) = queue.pop_front() {
-            for &ie in &self.nodes[n].in_edges {
+            for &ie in &self.node(n).in_edges {
                 let from = self.edges[ie].src;
                 if ie == e || seen.contains(&from) {
                     continue;
