@@ -7,9 +7,6 @@ use std::time::Duration;
 pub fn start() {
     ferroprof::set_mutex_profile_fraction(1);
     ferroprof::set_block_profile_rate(1);
-    // Off by default, as in Go; on here so `mutex` and `block` show the contended lock.
-    ferroprof::set_mutex_profile_fraction(1);
-    ferroprof::set_block_profile_rate(1);
     spawn("hot-loop", hot_loop);
     spawn("leaky-cache", leaky_cache);
     for i in 0..4 {

@@ -40,7 +40,10 @@ static RUNTIMES: Mutex<Vec<tokio::runtime::Handle>> = Mutex::new(Vec::new());
 
 /// Adds a runtime whose tasks the `tasks` profile dumps.
 pub fn register(handle: tokio::runtime::Handle) {
-    RUNTIMES.lock().unwrap_or_else(|e| e.into_inner()).push(handle);
+    RUNTIMES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(handle);
 }
 
 fn runtimes() -> Vec<tokio::runtime::Handle> {
