@@ -1,5 +1,7 @@
 //! From bucket records to Go's heap sample values: unsampling, delta profiles, sorting.
 
+use std::collections::HashMap;
+
 use super::buckets::{Counts, Record};
 
 /// Which of Go's two views of the heap samples a profile shows.
@@ -132,12 +134,13 @@ fn sort_by_inuse(samples: &mut [Sampled]) {
 /// snapshot scaled by -1 merged into the second, all-zero samples dropped).
 pub fn delta(start: &[Record], end: &[Record]) -> Vec<Sampled> {
     let before = samples(start);
+    let by_key: HashMap<(&[u64], u64), &Sampled> = before
+        .iter()
+        .map(|b| ((b.stack.as_slice(), b.size), b))
+        .collect();
     let mut out = samples(end);
     for s in &mut out {
-        if let Some(b) = before
-            .iter()
-            .find(|b| b.stack == s.stack && b.size == s.size)
-        {
+        if let Some(b) = by_key.get(&(s.stack.as_slice(), s.size)) {
             s.alloc_objects -= b.alloc_objects;
             s.alloc_bytes -= b.alloc_bytes;
             s.inuse_objects -= b.inuse_objects;
