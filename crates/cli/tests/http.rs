@@ -350,8 +350,15 @@ fn profiles_of_a_go_net_http_pprof_server() {
 #[test]
 fn the_cpu_profile_of_the_agent_demo_shows_its_hot_function() {
     let root = ferroprof_testsupport::workspace_root();
+    // The demo is built with this test's profile, so the build reuses what is already there.
+    let (profile_flag, profile_dir) = if cfg!(debug_assertions) {
+        (None, "debug")
+    } else {
+        (Some("--release"), "release")
+    };
     let built = Command::new(env!("CARGO"))
         .args(["build", "-q", "-p", "ferroprof-demo"])
+        .args(profile_flag)
         .current_dir(&root)
         .output()
         .unwrap();
@@ -359,7 +366,7 @@ fn the_cpu_profile_of_the_agent_demo_shows_its_hot_function() {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let mut demo = Command::new(target.join("debug/ferroprof-demo"));
+    let mut demo = Command::new(target.join(profile_dir).join("ferroprof-demo"));
     demo.args(["--addr", "127.0.0.1:0", "--no-report"]);
     let (child, addr) = start_server(demo, "http://");
     let _server = Running(child);
