@@ -1,4 +1,5 @@
-//! Call graphs and report writers (top, traces, tree, peek, tags, raw, list, dot, callgrind, flame).
+//! Call graphs and report writers: top, tree, peek, dot, callgrind, list, topproto, traces, tags,
+//! comments, and the stacks behind flame graphs.
 //!
 //! ```
 //! use ferroprof_profile::{Profile, ValueType};

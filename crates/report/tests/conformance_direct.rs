@@ -77,6 +77,7 @@ fn setup(args: &[String]) -> Option<Setup> {
             ("-tree", None) => o.output_format = OutputFormat::Tree,
             ("-dot", None) => o.output_format = OutputFormat::Dot,
             ("-callgrind", None) => o.output_format = OutputFormat::Callgrind,
+            ("-topproto", None) => o.output_format = OutputFormat::TopProto,
             ("-peek", Some(v)) => {
                 o.output_format = OutputFormat::Peek;
                 o.symbol = Some(regex::Regex::new(v).ok()?);
@@ -120,6 +121,12 @@ fn sample_index(p: &Profile, name: Option<&str>) -> Option<usize> {
 }
 
 fn run(s: Setup) -> Option<String> {
+    render(s).map(|out| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The report bytes of one case, prepared as the driver does: merge, drop uninteresting frames,
+/// per-command overrides, total before aggregation.
+fn render(s: Setup) -> Option<Vec<u8>> {
     let data = std::fs::read(ferroprof_testsupport::fixtures_dir().join(&s.file)).ok()?;
     let parsed = parse(&data, &Limits::default()).ok()?;
     let mut p = merge(&[&parsed]).ok()?;
@@ -131,7 +138,7 @@ fn run(s: Setup) -> Option<String> {
     o.sample_type = template.sample_type;
     o.sample_unit = template.sample_unit;
     o.num_label_units = template.num_label_units;
-    let is_top = o.output_format == OutputFormat::Text;
+    let is_top = matches!(o.output_format, OutputFormat::Text | OutputFormat::TopProto);
     o.node_count = match s.node_count {
         None | Some(-1) if is_top => None,
         None | Some(-1) => Some(80),
@@ -156,7 +163,53 @@ fn run(s: Setup) -> Option<String> {
     aggregate_granularity(&mut p, granularity, noinlines);
     let mut out = Vec::new();
     generate_with_sources(&p, &o, &FixtureSources, &mut out).ok()?;
-    String::from_utf8(out).ok()
+    Some(out)
+}
+
+/// `go tool pprof -raw` of a profile file.
+fn go_raw(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("go")
+        .args(["tool", "pprof", "-raw"])
+        .arg(path)
+        .env("HOME", "")
+        .output()
+        .expect("go tool pprof");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Gzip streams differ between implementations, so `-topproto` is compared by what `go tool
+/// pprof -raw` reads back from each.
+#[test]
+fn topproto_matches_go() {
+    if !ferroprof_testsupport::have_go("topproto_matches_go") {
+        return;
+    }
+    let dir = std::env::temp_dir();
+    for file in ["go119/cpu.pb.gz", "go119/heap.pb.gz"] {
+        let ours = dir.join(format!(
+            "ferroprof-report-topproto-{}.pb.gz",
+            std::process::id()
+        ));
+        let theirs = dir.join(format!(
+            "ferroprof-report-topproto-go-{}.pb.gz",
+            std::process::id()
+        ));
+        let args: Vec<String> = ["-topproto", file].iter().map(|s| s.to_string()).collect();
+        std::fs::write(&ours, render(setup(&args).unwrap()).unwrap()).unwrap();
+        let status = std::process::Command::new("go")
+            .args(["tool", "pprof", "-topproto", "-output"])
+            .arg(&theirs)
+            .arg(file)
+            .current_dir(ferroprof_testsupport::fixtures_dir())
+            .env("HOME", "")
+            .output()
+            .expect("go tool pprof");
+        assert!(status.status.success(), "go tool pprof -topproto {file}");
+        let (got, expected) = (go_raw(&ours), go_raw(&theirs));
+        let _ = (std::fs::remove_file(&ours), std::fs::remove_file(&theirs));
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "-topproto {file}");
+    }
 }
 
 #[test]
