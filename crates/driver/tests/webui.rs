@@ -307,7 +307,9 @@ fn hostile_strings_are_inert_in_every_view() {
         if view == "graph" && !graphviz {
             continue;
         }
-        let body = get(addr, &format!("/ui/{view}")).body;
+        let reply = get(addr, &format!("/ui/{view}"));
+        assert_eq!(reply.status, 200, "{view}: {}", reply.body);
+        let body = reply.body;
         assert_eq!(
             body.matches("<script").count(),
             body.matches("<script src=").count()

@@ -108,7 +108,8 @@ impl App {
     /// `/graph` (and `/`): the call graph drawn by Graphviz.
     pub(super) fn graph(&self, req: &Request) -> Result<Response, Response> {
         let cfg = self.request_config(req)?;
-        let p = self.prepare(cfg, CommandName::Svg, None)?;
+        let mut p = self.prepare(cfg, CommandName::Svg, None)?;
+        escape_labels_for_dot(&mut p.profile);
         let dot = self.write(&p)?;
         let svg = output::run_dot(dot.as_bytes(), "svg").map_err(|_| {
             Response::text(501, "Could not execute dot; may need to install graphviz.")
@@ -191,6 +192,33 @@ impl App {
             "attachment;filename=profile.pb.gz".into(),
         ));
         r
+    }
+}
+
+/// Escapes label keys, values and units for DOT string literals. The report's label nodelets
+/// interpolate them unescaped, byte for byte as Go 1.19 does; Graphviz turns the escapes back
+/// into the same text, so labels read as typed and cannot end the string.
+fn escape_labels_for_dot(profile: &mut ferroprof_profile::Profile) {
+    let escape = |s: &String| {
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    };
+    for sample in &mut profile.sample {
+        sample.label = sample
+            .label
+            .iter()
+            .map(|(k, vs)| (escape(k), vs.iter().map(escape).collect()))
+            .collect();
+        sample.num_label = std::mem::take(&mut sample.num_label)
+            .into_iter()
+            .map(|(k, v)| (escape(&k), v))
+            .collect();
+        sample.num_unit = sample
+            .num_unit
+            .iter()
+            .map(|(k, vs)| (escape(k), vs.iter().map(escape).collect()))
+            .collect();
     }
 }
 

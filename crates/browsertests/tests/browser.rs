@@ -1,0 +1,229 @@
+//! The web UI in headless Chromium: every view draws, the flame graph zooms on click, search
+//! highlights, the refine menu focuses, and a hostile profile runs nothing (RELIABILITY.md W1).
+//! Each scenario gets one retry; screenshots go to `target/browsertests/`.
+
+use std::net::SocketAddr;
+
+use ferroprof_browsertests::webdriver::Browser;
+use ferroprof_browsertests::{artifact_dir, fixture_profile, have_browser, serve};
+use serde_json::json;
+
+#[path = "../../driver/tests/webui_support/hostile.rs"]
+mod hostile;
+
+const CPU: &str = "go119/cpu.pb.gz";
+
+/// Runs `scenario` in a fresh browser, once more if it fails.
+fn with_retry(name: &str, scenario: impl Fn(&Browser) -> Result<(), String>) {
+    if !have_browser(name) {
+        return;
+    }
+    let mut last = String::new();
+    for attempt in 1..=2 {
+        match Browser::start().and_then(|b| scenario(&b)) {
+            Ok(()) => return,
+            Err(e) => {
+                eprintln!("{name}: attempt {attempt} failed: {e}");
+                last = e;
+            }
+        }
+    }
+    panic!("{name}: {last}");
+}
+
+fn shot(b: &Browser, name: &str) -> Result<(), String> {
+    b.screenshot(&artifact_dir().join(format!("{name}.png")))
+}
+
+fn ensure(cond: bool, what: &str) -> Result<(), String> {
+    cond.then_some(()).ok_or_else(|| what.to_string())
+}
+
+fn ui(addr: SocketAddr, view: &str) -> String {
+    format!("http://{addr}/ui/{view}")
+}
+
+#[test]
+fn every_view_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(fixture_profile(CPU), dir.path());
+    let graphviz = ferroprof_testsupport::have_tool("dot", "graphviz", "browser graph view");
+    with_retry("every_view_draws", |b| {
+        let views = [
+            ("top", "document.querySelectorAll('#toptable tbody tr').length > 3"),
+            ("graph", "document.querySelectorAll('#graph g.node').length > 3"),
+            ("flamegraph", "document.body.dataset.flameDrawn && document.getElementById('flame-canvas').height > 50"),
+            ("peek?f=sort.partition", "document.querySelector('pre.listing').textContent.includes('sort.partition')"),
+            ("source?f=sort.partition", "document.querySelectorAll('details.routine').length > 0"),
+            ("disasm?f=sort.partition", "document.querySelector('.notice') !== null"),
+        ];
+        for (view, drawn) in views {
+            if view == "graph" && !graphviz {
+                continue;
+            }
+            b.goto(&ui(addr, view))?;
+            b.wait_for(drawn, 30).map_err(|e| format!("{view}: {e}"))?;
+            shot(b, view.split('?').next().unwrap_or(view))?;
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn flame_graph_zooms_on_click_and_searches() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(fixture_profile(CPU), dir.path());
+    with_retry("flame_graph_zooms", |b| {
+        b.goto(&ui(addr, "flamegraph"))?;
+        b.wait_for("document.body.dataset.flameDrawn", 30)?;
+        let canvas = b.find("#flame-canvas")?;
+        let size = b.eval(
+            "const c = document.getElementById('flame-canvas').getBoundingClientRect(); return [c.width, c.height];",
+            json!([]),
+        )?;
+        let (w, h) = (
+            size[0].as_f64().unwrap_or(0.0) as i64,
+            size[1].as_f64().unwrap_or(0.0) as i64,
+        );
+        // Row 1 (below the root), near the left edge: the largest child of the root.
+        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, false)?;
+        let hover = b.eval(
+            "return document.getElementById('flame-hover').textContent",
+            json!([]),
+        )?;
+        ensure(
+            hover.as_str().unwrap_or("").contains("total"),
+            "hover shows values",
+        )?;
+        let before = b.eval(
+            "return document.getElementById('flame-canvas').height",
+            json!([]),
+        )?;
+        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, true)?;
+        let zoom = b.wait_for("document.getElementById('flame-canvas').dataset.zoom", 10)?;
+        ensure(zoom.as_str() != Some("root"), "zoomed into a frame")?;
+        let after = b.eval(
+            "return document.getElementById('flame-canvas').height",
+            json!([]),
+        )?;
+        ensure(after != json!(0) && before != json!(0), "canvas drawn")?;
+        shot(b, "flamegraph-zoomed")?;
+        let search = b.find("#search")?;
+        b.type_text(&search, "sort")?;
+        b.wait_for(
+            "document.getElementById('flame-hover').textContent.startsWith('matched')",
+            10,
+        )?;
+        shot(b, "flamegraph-search")
+    });
+}
+
+#[test]
+fn search_highlights_and_refine_focus_changes_the_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(fixture_profile(CPU), dir.path());
+    with_retry("refine_focus", |b| {
+        b.goto(&ui(addr, "top"))?;
+        let rows_before = b.eval(
+            "return document.querySelectorAll('#toptable tbody tr').length",
+            json!([]),
+        )?;
+        let search = b.find("#search")?;
+        b.type_text(&search, "sort\\.")?;
+        let lit = b.wait_for(
+            "document.querySelectorAll('#toptable tr.hilite').length",
+            10,
+        )?;
+        let want = b.eval(
+            "return Array.from(document.querySelectorAll('#toptable tbody tr')).filter(r => /sort\\./.test(r.cells[5].textContent)).length",
+            json!([]),
+        )?;
+        ensure(
+            lit == want,
+            &format!("highlighted {lit} rows, {want} match"),
+        )?;
+        shot(b, "top-search")?;
+        let row = b.find("#toptable tbody tr:nth-child(3) td.name")?;
+        let name = b.eval(
+            "return document.querySelector('#toptable tbody tr:nth-child(3) td.name').textContent",
+            json!([]),
+        )?;
+        b.click(&row)?;
+        b.click(&b.find(".menu:nth-of-type(3) .menu-title")?)?;
+        b.click(&b.find("#focus")?)?;
+        b.wait_for("location.search.includes('f=')", 30)?;
+        let url = b.url()?;
+        let name = name.as_str().unwrap_or_default().to_string();
+        ensure(url.contains("/ui/top?"), &format!("stays on top: {url}"))?;
+        let legend = b.eval(
+            "return document.getElementById('detailsbox').textContent",
+            json!([]),
+        )?;
+        ensure(
+            legend
+                .as_str()
+                .unwrap_or("")
+                .contains(&format!("focus=^{}$", name.replace('.', "\\."))),
+            &format!("legend names the focus on {name}: {legend}"),
+        )?;
+        let rows_after = b.eval(
+            "return document.querySelectorAll('#toptable tbody tr').length",
+            json!([]),
+        )?;
+        ensure(rows_after != rows_before, "the focused table differs")?;
+        shot(b, "top-focused")
+    });
+}
+
+#[test]
+fn hostile_profile_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(hostile::hostile_profile(), dir.path());
+    let graphviz = ferroprof_testsupport::have_tool("dot", "graphviz", "browser hostile graph");
+    with_retry("hostile_profile", |b| {
+        for view in [
+            "top",
+            "graph",
+            "flamegraph",
+            "peek?f=.",
+            "source?f=.",
+            "disasm?f=.",
+        ] {
+            if view == "graph" && !graphviz {
+                continue;
+            }
+            b.goto(&ui(addr, view))?;
+            if view == "flamegraph" {
+                b.wait_for("document.body.dataset.flameDrawn", 30)?;
+                let canvas = b.find("#flame-canvas")?;
+                for y in [9, 27, 45, 63, 81, 99] {
+                    b.pointer(&canvas, 0, y - 60, false)?;
+                }
+            }
+            if view == "graph" {
+                let node = b.find("#graph g#node2")?;
+                b.pointer(&node, 0, 0, true)?;
+            }
+            let search = b.find("#search")?;
+            b.type_text(&search, hostile::PAYLOADS[1])?;
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            if let Some(text) = b.open_dialog() {
+                return Err(format!("{view}: a dialog opened: {text}"));
+            }
+            let pwned = b.eval("return window.pwned === undefined", json!([]))?;
+            ensure(pwned == json!(true), &format!("{view}: a payload ran"))?;
+            let text = b.eval("return document.body.innerText", json!([]))?;
+            if view == "top" {
+                ensure(
+                    text.as_str().unwrap_or("").contains("onerror="),
+                    "payloads show as text",
+                )?;
+            }
+            shot(
+                b,
+                &format!("hostile-{}", view.split('?').next().unwrap_or(view)),
+            )?;
+        }
+        Ok(())
+    });
+}
