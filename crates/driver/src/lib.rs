@@ -67,14 +67,11 @@ where
     }
     let invocation = Invocation::from_low_args(&low, ui)?;
     let Some(command) = &invocation.command else {
-        if invocation.http.is_some() {
-            return Err(Error::Usage(
-                "-http (the web UI) is not available yet; use a report flag such as -top, or \
-                 the interactive shell"
-                    .into(),
-            ));
-        }
         let profile = fetch_profiles(&invocation.sources, ui)?;
+        if let Some(addr) = &invocation.http {
+            let config = invocation.config.clone();
+            return webui::serve(addr, profile, config, invocation.no_browser, ui);
+        }
         return run_shell(&profile, invocation.config, ui, stdout);
     };
     let profile = fetch_profiles(&invocation.sources, ui)?;
