@@ -40,6 +40,9 @@ pub enum Error {
     /// Task dumps need tokio's unstable task dump API.
     #[error("task dumps need the program built with RUSTFLAGS=\"--cfg tokio_unstable\" (and ferroprof's taskdump feature)")]
     TaskDumpUnsupported,
+    /// Another thread dump was still running when this one's deadline passed.
+    #[error("another thread dump is in progress")]
+    DumpInProgress,
     /// Another handler owns the signal the profiler needs.
     #[error("signal {signal} already has a handler installed by someone else")]
     SignalInUse {

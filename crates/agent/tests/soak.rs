@@ -94,7 +94,8 @@ fn dumps(stop: &AtomicBool, ops: &AtomicU64) {
             "/debug/pprof/heap",
         ] {
             let r = router.handle(&Request::get(path));
-            assert!(r.status == 200 || r.status == 404, "{path}: {}", r.status);
+            // 429: the other dumping worker held the dump past this one's deadline.
+            assert!(matches!(r.status, 200 | 404 | 429), "{path}: {}", r.status);
         }
         ops.fetch_add(1, Ordering::Relaxed);
     }
@@ -117,8 +118,13 @@ fn soak(duration: Duration) {
         ("dump", dumps),
         ("dump", dumps),
     ];
-    // The panicking worker's messages are expected; keep the output readable.
-    std::panic::set_hook(Box::new(|_| {}));
+    // The panicking worker's messages are expected; any other panic is reported as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<&str>() != Some(&"soak panic") {
+            default_hook(info);
+        }
+    }));
     let guard = ferroprof::cpu::start(&CpuConfig {
         frequency_hz: 1000,
         ..Default::default()

@@ -100,8 +100,10 @@ fn subtract(before: &Records, after: &Records) -> Records {
 /// `goroutine?debug=0|1|2` and `goroutine?seconds=N`.
 pub(crate) fn handle_goroutine(request: &Request, timeout: Duration, max_seconds: u64) -> Response {
     let take = || {
-        crate::threads::dump(timeout)
-            .map_err(|e| Response::error(500, &format!("Could not dump threads: {e}")))
+        crate::threads::dump(timeout).map_err(|e| match e {
+            crate::Error::DumpInProgress => Response::error(429, &e.to_string()),
+            e => Response::error(500, &format!("Could not dump threads: {e}")),
+        })
     };
     if !request.form_value("seconds").is_empty() {
         return serve_delta("goroutine", request, max_seconds, || {

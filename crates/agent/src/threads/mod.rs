@@ -93,10 +93,7 @@ pub fn dump(timeout: Duration) -> Result<ThreadDump> {
         .is_err()
     {
         if Instant::now() >= deadline {
-            return Err(Error::Sys {
-                call: "thread dump",
-                source: std::io::Error::other("another dump is running"),
-            });
+            return Err(Error::DumpInProgress);
         }
         std::thread::sleep(Duration::from_millis(1));
     }
