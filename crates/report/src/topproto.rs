@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::num::NonZeroU64;
 
 use ferroprof_profile::{
     Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType,
@@ -46,9 +47,10 @@ pub fn top_profile(rpt: &mut Report<'_>) -> Profile {
             info.file.clone(),
             info.start_line,
         );
-        let next_id = functions.len() as u64 + 1;
+        // Ids count from 1 in order of first use.
+        let next_id = FunctionId(NonZeroU64::MIN.saturating_add(functions.len() as u64));
         let fid = *functions.entry(key).or_insert_with(|| {
-            let id = FunctionId::new(next_id).unwrap_or(FunctionId(std::num::NonZeroU64::MIN));
+            let id = next_id;
             out.function.push(Function {
                 id,
                 name: info.name.clone(),
@@ -58,9 +60,7 @@ pub fn top_profile(rpt: &mut Report<'_>) -> Profile {
             });
             id
         });
-        let Some(lid) = LocationId::new(i as u64 + 1) else {
-            continue;
-        };
+        let lid = LocationId(NonZeroU64::MIN.saturating_add(i as u64));
         out.location.push(Location {
             address: info.address,
             line: vec![Line {
