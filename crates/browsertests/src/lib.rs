@@ -24,8 +24,13 @@ pub fn have_browser(test: &str) -> bool {
 
 /// Parses a fixture profile (`go119/cpu.pb.gz`).
 pub fn fixture_profile(rel: &str) -> Profile {
-    let data = std::fs::read(ferroprof_testsupport::fixture(rel)).expect("fixture is readable");
-    ferroprof_profile::parse(&data, &Limits::default()).expect("fixture parses")
+    load_profile(&ferroprof_testsupport::fixture(rel))
+}
+
+/// Parses the profile at `path`.
+pub fn load_profile(path: &Path) -> Profile {
+    let data = std::fs::read(path).expect("profile is readable");
+    ferroprof_profile::parse(&data, &Limits::default()).expect("profile parses")
 }
 
 /// Serves the web UI over `profile` on a free loopback port, saving configs under `settings`.

@@ -107,6 +107,15 @@ impl Browser {
             .map(drop)
     }
 
+    /// Runs `source` at the start of every document loaded from now on (through the DevTools
+    /// protocol, so before the page's own scripts and regardless of its CSP).
+    pub fn on_new_document(&self, source: &str) -> Result<(), String> {
+        let params = json!({"cmd": "Page.addScriptToEvaluateOnNewDocument",
+                            "params": {"source": source}});
+        self.session_call("POST", "/goog/cdp/execute", Some(params))
+            .map(drop)
+    }
+
     /// The current URL.
     pub fn url(&self) -> Result<String, String> {
         let v = self.session_call("GET", "/url", None)?;
