@@ -194,3 +194,54 @@ fn a_rust_binarys_addresses_resolve_to_functions_and_lines() {
     }
     assert_eq!(ours, go);
 }
+
+/// The columns `go tool pprof` and ferroprof share in a `-disasm` listing: the header lines,
+/// then per instruction its address, flat and cum values and the location mark (printed on the
+/// instruction's line or, for long instructions, on the line before). Instruction text differs
+/// (Go's Plan 9 syntax, objdump's AT&T syntax).
+fn disasm_columns(listing: &str) -> Vec<String> {
+    let mut columns = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in listing.lines() {
+        if line.len() > 75 && line[..74].trim().is_empty() && line.as_bytes()[74] == b';' {
+            pending = Some(line[75..].to_string());
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let is_instruction = fields.len() >= 3 && fields[2].ends_with(':');
+        if !is_instruction {
+            columns.push(line.to_string());
+            continue;
+        }
+        let inline = line.rsplit_once(';').map(|(_, loc)| loc.to_string());
+        let location = pending.take().or(inline).unwrap_or_default();
+        columns.push(format!(
+            "{} {} {} {location}",
+            fields[0], fields[1], fields[2]
+        ));
+    }
+    columns
+}
+
+#[test]
+fn disasm_of_sample_cpu_matches_go_but_for_the_instruction_syntax() {
+    let cpu = fixture("google-pprof/internal/report/testdata/sample.cpu");
+    let dir = cpu.parent().unwrap();
+    let cpu = cpu.to_str().unwrap();
+    if !ferroprof_testsupport::have_tool("objdump", "binutils", "disasm_of_sample_cpu") {
+        return;
+    }
+    let ours = stdout(&ferroprof(&["-disasm=main.busyLoop", cpu], dir));
+    assert!(ours.starts_with("Total: 1.76s\nROUTINE ======================== main.busyLoop\n"));
+    assert!(
+        ours.contains("         .      1.37s     4b4421: call   409500 <runtime.mapiternext>     ;main.busyLoop sample.go:36\n"),
+        "{ours}"
+    );
+    let missing = ferroprof(&["-disasm=nothing_matches", cpu], dir);
+    assert_eq!(missing.status.code(), Some(1));
+    if !have_go("disasm_of_sample_cpu_matches_go_but_for_the_instruction_syntax") {
+        return;
+    }
+    let go = stdout(&go_pprof(&["-disasm=main.busyLoop", cpu], dir));
+    assert_eq!(disasm_columns(&ours), disasm_columns(&go));
+}

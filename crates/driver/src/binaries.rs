@@ -97,7 +97,7 @@ pub struct LocalBinaries {
 
 impl LocalBinaries {
     /// The object at `path`, opened on first use (a failure is remembered too).
-    fn object(&self, path: &Path) -> ferroprof_symbolize::Result<Arc<ObjectSymbolizer>> {
+    pub(crate) fn object(&self, path: &Path) -> ferroprof_symbolize::Result<Arc<ObjectSymbolizer>> {
         let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(known) = opened.get(path) {
             return known.clone().ok_or_else(|| not_found(path));

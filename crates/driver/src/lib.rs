@@ -27,6 +27,7 @@ pub mod flags;
 mod http;
 mod line_input;
 mod objfile;
+mod objtool;
 mod output;
 mod pipeline;
 mod progress;

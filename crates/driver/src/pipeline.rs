@@ -6,7 +6,7 @@ use std::io::Write;
 
 use ferroprof_profile::ops::{self, FilterOptions, Filters, NumLabelUnits};
 use ferroprof_profile::Profile;
-use ferroprof_report::{compute_total, OutputFormat, ReportOptions, SourceReader};
+use ferroprof_report::{compute_total, ObjectTool, OutputFormat, ReportOptions, SourceReader};
 
 use crate::command::{Command, CommandName};
 use crate::config::{Config, Granularity, NodeCount};
@@ -22,7 +22,8 @@ pub fn generate_report(
     out: &mut dyn Write,
 ) -> Result<()> {
     let (p, options) = prepare_report(profile, command, config, ui)?;
-    write_report(&p, &options, &FileSources, out)
+    let objects = crate::objtool::LocalObjects::new(config.intel_syntax);
+    write_with_objects(&p, &options, &FileSources, &objects, out)
 }
 
 /// Every stage but the writer: the profile filtered and aggregated for `command`, and the
@@ -249,16 +250,33 @@ fn aggregate(p: &mut Profile, cfg: &Config) {
 }
 
 /// Runs the report writer for the options' format (`-proto` re-encodes the profile here);
-/// `-list` reads source files through `sources`.
+/// `-list` reads source files through `sources`, `-disasm` local binaries.
 pub(crate) fn write_report(
     p: &Profile,
     options: &ReportOptions,
     sources: &dyn SourceReader,
     out: &mut dyn Write,
 ) -> Result<()> {
+    write_with_objects(
+        p,
+        options,
+        sources,
+        &crate::objtool::LocalObjects::new(false),
+        out,
+    )
+}
+
+/// [`write_report`] with the binaries `-disasm` reads.
+fn write_with_objects(
+    p: &Profile,
+    options: &ReportOptions,
+    sources: &dyn SourceReader,
+    objects: &dyn ObjectTool,
+    out: &mut dyn Write,
+) -> Result<()> {
     match options.output_format {
         OutputFormat::Proto => write_proto(p, options, out),
-        _ => ferroprof_report::generate_with_sources(p, options, sources, out)
+        _ => ferroprof_report::generate_with_tools(p, options, sources, objects, out)
             .map_err(|e| Error::Report(e.to_string())),
     }
 }

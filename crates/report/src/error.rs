@@ -16,6 +16,9 @@ pub enum Error {
     /// The options are inconsistent (a sample index out of range, a zero divisor, …).
     #[error("{0}")]
     InvalidOptions(String),
+    /// A binary could not be disassembled (`-disasm`).
+    #[error("{0}")]
+    Disassembly(String),
     /// The format is not written by this crate (or not yet by this build).
     #[error("unsupported report format: {0}")]
     Unsupported(&'static str),

@@ -23,6 +23,7 @@
 
 mod callgrind;
 mod comments;
+mod disasm;
 mod dot;
 mod error;
 pub mod graph;
@@ -44,6 +45,7 @@ use std::io::Write;
 use ferroprof_profile::Profile;
 
 pub use error::{Error, Result};
+pub use disasm::{AsmInstruction, NoObjects, ObjSymbol, ObjectTool};
 pub use legend::report_labels;
 pub use list::{NoSources, SourceReader};
 pub use options::{Granularity, OutputFormat, ReportOptions, SortOrder};
@@ -62,6 +64,17 @@ pub fn generate_with_sources(
     sources: &dyn SourceReader,
     out: &mut dyn Write,
 ) -> Result<()> {
+    generate_with_tools(profile, opts, sources, &NoObjects, out)
+}
+
+/// Like [`generate_with_sources`], with `objects` supplying the binaries `-disasm` shows.
+pub fn generate_with_tools(
+    profile: &Profile,
+    opts: &ReportOptions,
+    sources: &dyn SourceReader,
+    objects: &dyn ObjectTool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let mut rpt = Report::new(profile, opts);
     match opts.output_format {
         OutputFormat::Text => text::write_text(&mut rpt, out),
@@ -75,7 +88,7 @@ pub fn generate_with_sources(
         OutputFormat::Dot => dot::write_dot(&mut rpt, out),
         OutputFormat::Callgrind => callgrind::write_callgrind(&mut rpt, out),
         OutputFormat::List => list::write_list(&rpt, sources, out),
-        OutputFormat::Dis => Err(Error::Unsupported("disasm")),
+        OutputFormat::Dis => disasm::write_disasm(&rpt, objects, out),
         OutputFormat::WebList => Err(Error::Unsupported("weblist")),
         OutputFormat::Traces => traces::write_traces(&rpt, out),
         OutputFormat::Tags => tags::write_tags(&rpt, out),
