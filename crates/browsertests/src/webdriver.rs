@@ -160,13 +160,14 @@ impl Browser {
         .map(drop)
     }
 
-    /// Moves the mouse to (`x`, `y`) from an element's centre and, with `click`, clicks there.
-    pub fn pointer(&self, e: &Element, x: i64, y: i64, click: bool) -> Result<(), String> {
+    /// Moves the mouse to (`x`, `y`) from an element's centre and, with `button` (0 left,
+    /// 2 right), clicks there.
+    pub fn pointer(&self, e: &Element, x: i64, y: i64, button: Option<u8>) -> Result<(), String> {
         let mut steps = vec![json!({"type": "pointerMove", "duration": 0,
             "origin": { ELEMENT: e.0 }, "x": x, "y": y})];
-        if click {
-            steps.push(json!({"type": "pointerDown", "button": 0}));
-            steps.push(json!({"type": "pointerUp", "button": 0}));
+        if let Some(button) = button {
+            steps.push(json!({"type": "pointerDown", "button": button}));
+            steps.push(json!({"type": "pointerUp", "button": button}));
         }
         let actions = json!({"actions": [{"type": "pointer", "id": "mouse",
             "parameters": {"pointerType": "mouse"}, "actions": steps}]});

@@ -86,7 +86,7 @@ fn flame_graph_zooms_on_click_and_searches() {
             size[1].as_f64().unwrap_or(0.0) as i64,
         );
         // Row 1 (below the root), near the left edge: the largest child of the root.
-        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, false)?;
+        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, None)?;
         let hover = b.eval(
             "return document.getElementById('flame-hover').textContent",
             json!([]),
@@ -99,7 +99,7 @@ fn flame_graph_zooms_on_click_and_searches() {
             "return document.getElementById('flame-canvas').height",
             json!([]),
         )?;
-        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, true)?;
+        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, Some(0))?;
         let zoom = b.wait_for("document.getElementById('flame-canvas').dataset.zoom", 10)?;
         ensure(zoom.as_str() != Some("root"), "zoomed into a frame")?;
         let after = b.eval(
@@ -108,6 +108,17 @@ fn flame_graph_zooms_on_click_and_searches() {
         )?;
         ensure(after != json!(0) && before != json!(0), "canvas drawn")?;
         shot(b, "flamegraph-zoomed")?;
+        b.pointer(&canvas, 4 - w / 2, 27 - h / 2, Some(2))?;
+        let source = b.wait_for(
+            "!document.getElementById('flame-menu').hidden && document.querySelector('#flame-menu a').href",
+            10,
+        )?;
+        ensure(
+            source.as_str().unwrap_or("").contains("/ui/source?f=%5E"),
+            &format!("the context menu links to the frame's source: {source}"),
+        )?;
+        shot(b, "flamegraph-menu")?;
+        b.click(&b.find("#search")?)?;
         let search = b.find("#search")?;
         b.type_text(&search, "sort")?;
         b.wait_for(
@@ -197,12 +208,12 @@ fn hostile_profile_runs_nothing() {
                 b.wait_for("document.body.dataset.flameDrawn", 30)?;
                 let canvas = b.find("#flame-canvas")?;
                 for y in [9, 27, 45, 63, 81, 99] {
-                    b.pointer(&canvas, 0, y - 60, false)?;
+                    b.pointer(&canvas, 0, y - 60, None)?;
                 }
             }
             if view == "graph" {
                 let node = b.find("#graph g#node2")?;
-                b.pointer(&node, 0, 0, true)?;
+                b.pointer(&node, 0, 0, Some(0))?;
             }
             let search = b.find("#search")?;
             b.type_text(&search, hostile::PAYLOADS[1])?;

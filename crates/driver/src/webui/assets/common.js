@@ -53,15 +53,17 @@ function currentView() {
   return cls ? cls.slice(5) : 'top';
 }
 
-function updateRefineLink(link) {
-  const param = link.dataset.param;
-  let re = ferroprof.selectionRegexp();
-  if (!re) return;
+// The current view refined by `re` in URL parameter `param`: ignore and hide add to their
+// previous value, focus, show and show-from replace it.
+function refineHref(param, re) {
   const previous = new URLSearchParams(window.location.search).get(param);
   if ((param === 'i' || param === 'h') && previous) re = previous + '|' + re;
-  const params = paramsWith(param, re);
-  // A refinement starts a new search: the focus regexp is the view argument too.
-  link.href = viewHref(currentView(), params);
+  return viewHref(currentView(), paramsWith(param, re));
+}
+
+function updateRefineLink(link) {
+  const re = ferroprof.selectionRegexp();
+  if (re) link.href = refineHref(link.dataset.param, re);
 }
 
 function setupMenus() {

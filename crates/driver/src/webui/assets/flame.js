@@ -174,6 +174,31 @@
     canvas.dataset.zoom = srcs[node.src].FullName;
     draw();
   });
+  // The right-click menu: the frame's source, or a refinement on its function.
+  const menu = document.getElementById('flame-menu');
+  canvas.addEventListener('contextmenu', (e) => {
+    const node = frameAt(e);
+    if (!node || node === root) return;
+    e.preventDefault();
+    const exact = '^' + quoteMeta(srcs[node.src].FullName) + '$';
+    const source = viewHref('source', paramsWith('f', exact));
+    const items = [
+      ['Show source code', source, false], ['Show source in new tab', source, true],
+      ['Focus', refineHref('f', exact), false], ['Ignore', refineHref('i', exact), false],
+      ['Hide', refineHref('h', exact), false], ['Show from', refineHref('sf', exact), false],
+    ];
+    menu.replaceChildren(...items.map(([label, href, tab]) => {
+      const a = document.createElement('a');
+      a.textContent = label;
+      a.href = href;
+      if (tab) { a.target = '_blank'; a.rel = 'noopener'; }
+      return a;
+    }));
+    menu.style.left = e.pageX + 'px';
+    menu.style.top = e.pageY + 'px';
+    menu.hidden = false;
+  });
+  document.addEventListener('click', () => { menu.hidden = true; });
   invert.addEventListener('change', draw);
   window.addEventListener('resize', draw);
   ferroprof.setView({
