@@ -38,6 +38,7 @@ mod source;
 mod symbolz;
 mod tls;
 mod ui;
+mod viewer;
 pub mod webui;
 
 use std::io::Write;

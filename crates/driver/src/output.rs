@@ -21,11 +21,23 @@ pub fn deliver(
     let report = match delivery {
         Delivery::Graphviz(format) => run_dot(&report, format)?,
         Delivery::Viewer => {
-            return Err(Error::Usage(format!(
-                "-{} opens a viewer, which ferroprof does not do yet; use -output with -svg, \
-                 -dot or -callgrind instead",
-                command.name()
-            )))
+            let Some((render, suffix, viewers)) = crate::viewer::plan(command) else {
+                return Err(Error::Usage(format!(
+                    "-{} opens a viewer, which ferroprof does not do yet; use -output with \
+                     -svg, -dot or -callgrind instead",
+                    command.name()
+                )));
+            };
+            let report = match render {
+                Some(format) => run_dot(&report, format)?,
+                None => report,
+            };
+            if let Some(path) = output {
+                ui.print_err(&format!("Generating report in {}", path.display()));
+                return write_file(path, &report);
+            }
+            crate::viewer::show(&report, suffix, &viewers)?;
+            return Ok(());
         }
         _ => report,
     };
@@ -81,7 +93,7 @@ pub fn write_file(path: &Path, data: &[u8]) -> Result<()> {
 
 /// `<dir>/<prefix>NNN.<suffix>` for the first NNN (001, 002, …) not taken (pprof's
 /// `newTempFile`).
-fn free_name(dir: &Path, prefix: &str, suffix: &str) -> Result<PathBuf> {
+pub(crate) fn free_name(dir: &Path, prefix: &str, suffix: &str) -> Result<PathBuf> {
     (1..10_000)
         .map(|n| dir.join(format!("{prefix}{n:03}.{suffix}")))
         .find(|p| !p.exists())
