@@ -222,6 +222,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn empty_hosts_bind_loopback_and_wildcards_do_not() {
+        let app = || App::new(Profile::default(), Config::default(), None);
+        let local = Server::bind(":0", app()).unwrap();
+        assert!(local.is_loopback() && local.url().starts_with("http://localhost:"));
+        let any = Server::bind("0.0.0.0:0", app()).unwrap();
+        assert!(!any.is_loopback());
+        assert!(Server::bind("127.0.0.1:x", app()).is_err());
+    }
+
+    #[test]
     fn host_headers_name_local_hosts_only() {
         for local in [
             "localhost:8080",
