@@ -378,3 +378,25 @@ fn the_cpu_profile_of_the_agent_demo_shows_its_hot_function() {
     assert!(report.contains("workload::checksum"), "{report}");
     assert_eq!(saved_files(saved.path()).len(), 1);
 }
+
+#[test]
+fn several_urls_merge_and_bases_can_be_urls() {
+    let heap = fixture("go119/heap.pb.gz");
+    let bytes = std::fs::read(&heap).unwrap();
+    let (addr, requests) = serve(5, move |_, _, _| {
+        ("200 OK", "application/octet-stream", bytes.clone())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{addr}/debug/pprof/heap");
+    let file = heap.to_str().unwrap();
+    let merged = ferroprof(&["-top", &url, &url], dir.path());
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let from_files = ferroprof(&["-top", file, file], dir.path());
+    assert_eq!(text(&merged.stdout), text(&from_files.stdout));
+    let diff = ferroprof(&["-top", "-diff_base", &url, &url], dir.path());
+    assert!(diff.status.success(), "{}", text(&diff.stderr));
+    let diff_files = ferroprof(&["-top", "-diff_base", file, file], dir.path());
+    assert_eq!(text(&diff.stdout), text(&diff_files.stdout));
+    assert_eq!(requests.try_iter().count(), 4);
+    assert_eq!(saved_files(dir.path()).len(), 2, "one saved copy per run");
+}

@@ -9,7 +9,7 @@ use ferroprof_profile::{ops, Profile};
 
 use crate::binaries::{self, LocalBinaries};
 use crate::error::{Error, Result};
-use crate::http::{adjust_url, HttpClient};
+use crate::http::{adjust_url, HttpClient, RemoteSource};
 use crate::source::Sources;
 use crate::symbolz::MappingSources;
 use crate::ui::Ui;
@@ -68,8 +68,16 @@ impl Fetcher<'_> {
     fn grab_all(&mut self, list: &[String], what: &str, ui: &mut dyn Ui) -> Result<Profile> {
         let mut profiles = Vec::with_capacity(list.len());
         let mut failures = Vec::new();
+        let mut downloads = self.download_all(list, ui)?.into_iter();
         for src in list {
-            match self.grab(src, ui) {
+            let result = match self.remote_source(src) {
+                Some(remote) => {
+                    let data = downloads.next().expect("one download per URL source");
+                    self.grab_remote(src, &remote.url, data, ui)
+                }
+                None => self.grab_file(src, ui),
+            };
+            match result {
                 Ok(p) => profiles.push(p),
                 Err(e) => failures.push(e),
             }
@@ -97,30 +105,51 @@ impl Fetcher<'_> {
         Ok(ops::combine_profiles(&mut profiles)?)
     }
 
-    /// One source: downloaded when it is a URL, read from disk otherwise; parsed, its binaries
-    /// located, and (for URLs) its mappings' origin recorded for remote symbolization.
-    fn grab(&mut self, src: &str, ui: &mut dyn Ui) -> Result<Profile> {
+    /// The URL a source means (Go's `adjustURL`), or `None` for a file.
+    fn remote_source(&self, src: &str) -> Option<RemoteSource> {
         let seconds = self.sources.seconds.and_then(|s| u64::try_from(s).ok());
         let timeout = self.sources.timeout.and_then(|s| u64::try_from(s).ok());
-        let path = Path::new(src);
-        let Some(remote) = adjust_url(src, seconds, timeout) else {
-            let data = read_bounded(path, self.sources.max_profile_bytes)?;
-            let mut profile = parse(data, self.sources, path)?;
-            self.locate_binaries(&mut profile, ui);
-            return Ok(profile);
-        };
+        adjust_url(src, seconds, timeout)
+    }
+
+    /// Downloads the URL sources of `list`, concurrently when there are several.
+    fn download_all(&mut self, list: &[String], ui: &mut dyn Ui) -> Result<Vec<Result<Vec<u8>>>> {
+        let remotes: Vec<RemoteSource> =
+            list.iter().filter_map(|s| self.remote_source(s)).collect();
+        if remotes.is_empty() {
+            return Ok(Vec::new());
+        }
         if self.client.is_none() {
             self.client = Some(HttpClient::new(&self.sources.tls)?);
         }
         let client = self.client.as_ref().expect("made above");
-        let named = |e: Error| Error::Fetch(format!("{src}: {e}"));
-        let data = client
-            .fetch_profile(&remote, self.sources.max_profile_bytes, ui)
-            .map_err(named)?;
+        let refs: Vec<&RemoteSource> = remotes.iter().collect();
+        Ok(client.fetch_profiles(&refs, self.sources.max_profile_bytes, ui))
+    }
+
+    /// A local file: read, parsed and its binaries located.
+    fn grab_file(&self, src: &str, ui: &mut dyn Ui) -> Result<Profile> {
+        let path = Path::new(src);
+        let data = read_bounded(path, self.sources.max_profile_bytes)?;
         let mut profile = parse(data, self.sources, path)?;
         self.locate_binaries(&mut profile, ui);
+        Ok(profile)
+    }
+
+    /// A downloaded source: parsed, its binaries located and its mappings' origin recorded for
+    /// remote symbolization.
+    fn grab_remote(
+        &mut self,
+        src: &str,
+        url: &str,
+        data: Result<Vec<u8>>,
+        ui: &mut dyn Ui,
+    ) -> Result<Profile> {
+        let data = data.map_err(|e| Error::Fetch(format!("{src}: {e}")))?;
+        let mut profile = parse(data, self.sources, Path::new(src))?;
+        self.locate_binaries(&mut profile, ui);
         self.mapping_sources
-            .extend(MappingSources::collect(&mut profile, &remote.url));
+            .extend(MappingSources::collect(&mut profile, url));
         self.remote = true;
         Ok(profile)
     }

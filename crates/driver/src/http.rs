@@ -18,6 +18,9 @@ const CPU_PROFILE_PATH: &str = "/debug/pprof/profile";
 /// The timeout of a fetch without `-timeout` or `seconds`, as in Go.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Sources fetched at once, as pprof's `chunkedGrab` (a bound on open connections and threads).
+const MAX_CONCURRENT_FETCHES: usize = 128;
+
 /// Go's client waits this much longer than the collection timeout for the response headers.
 const HEADER_GRACE: Duration = Duration::from_secs(5);
 
@@ -165,18 +168,58 @@ impl HttpClient {
         if remote.seconds > 0 && !ui.is_err_terminal() {
             ui.print_err(&format!("Please wait... ({}s)", remote.seconds));
         }
-        let (agent, url) = self.agent(&remote.url, remote.timeout);
-        let request = move || -> Result<Vec<u8>> {
-            let response = agent
-                .get(&url)
-                .call()
-                .map_err(|e| request_error(None, &url, e))?;
-            read_body(response, limit, &url)
-        };
         if remote.seconds > 0 && ui.is_err_terminal() {
-            return crate::progress::while_collecting(remote.seconds, request);
+            let (client, remote) = (self.clone(), remote.clone());
+            return crate::progress::while_collecting(remote.seconds, move || {
+                client.download(&remote, limit)
+            });
         }
-        request()
+        self.download(remote, limit)
+    }
+
+    /// GETs several profiles at once, [`MAX_CONCURRENT_FETCHES`] at a time (as pprof's
+    /// `chunkedGrab`), each within `limit` bytes; one alone is fetched as
+    /// [`HttpClient::fetch_profile`] does, progress bar included.
+    pub fn fetch_profiles(
+        &self,
+        remotes: &[&RemoteSource],
+        limit: u64,
+        ui: &mut dyn Ui,
+    ) -> Vec<Result<Vec<u8>>> {
+        if let [only] = remotes {
+            return vec![self.fetch_profile(only, limit, ui)];
+        }
+        let mut results = Vec::with_capacity(remotes.len());
+        for chunk in remotes.chunks(MAX_CONCURRENT_FETCHES) {
+            for remote in chunk {
+                ui.print_err(&format!("Fetching profile over HTTP from {}", remote.url));
+                if remote.seconds > 0 {
+                    ui.print_err(&format!("Please wait... ({}s)", remote.seconds));
+                }
+            }
+            std::thread::scope(|scope| {
+                let running: Vec<_> = chunk
+                    .iter()
+                    .map(|remote| scope.spawn(move || self.download(remote, limit)))
+                    .collect();
+                for thread in running {
+                    results.push(thread.join().unwrap_or_else(|_| {
+                        Err(Error::Fetch("the fetching thread panicked".into()))
+                    }));
+                }
+            });
+        }
+        results
+    }
+
+    /// The GET itself, without messages.
+    fn download(&self, remote: &RemoteSource, limit: u64) -> Result<Vec<u8>> {
+        let (agent, url) = self.agent(&remote.url, remote.timeout);
+        let response = agent
+            .get(&url)
+            .call()
+            .map_err(|e| request_error(None, &url, e))?;
+        read_body(response, limit, &url)
     }
 
     /// POSTs `body` to `url` (remote symbolization) and returns the response.
