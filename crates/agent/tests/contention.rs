@@ -15,6 +15,43 @@ use ferroprof_profile::Profile;
 
 static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Counts the allocations of the threads that armed it (a counting `#[global_allocator]`, as
+/// in `no_alloc.rs`, but per thread so other tests' threads do not count).
+struct Counting;
+
+std::thread_local! {
+    static ARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+static ALLOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+// SAFETY: forwards every call to `System` unchanged; only counts.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if ARMED.try_with(|a| a.get()).unwrap_or(false) {
+            ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// Allocations made by this thread while running `f`.
+fn allocations_in(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+    ARMED.with(|a| a.set(true));
+    f();
+    ARMED.with(|a| a.set(false));
+    ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - before
+}
+
 /// Serializes the tests that set the process-wide rates; resets them when dropped.
 struct Rates(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
@@ -540,4 +577,52 @@ mod tokio_wrappers {
             );
         }
     }
+}
+
+/// Neither the uncontended path nor recording allocates: with both profiles on, 1000
+/// uncontended lock/unlock cycles and contended acquisitions and releases (which time the wait,
+/// capture stacks and fill the tables) make no allocation on the thread doing them.
+#[test]
+fn locking_and_recording_do_not_allocate() {
+    let _r = lock(1, 1);
+    // Build the unwinder (it allocates once, at the first event of the process).
+    assert!(contend_until_recorded(), "no contention in 20 rounds");
+    let m = Arc::new(Mutex::new(0u64));
+    let rw = ferroprof::sync::RwLock::new(0u64);
+    let uncontended = allocations_in(|| {
+        for _ in 0..1000 {
+            *m.lock().unwrap() += 1;
+            *rw.write().unwrap() += 1;
+            black_box(*rw.read().unwrap());
+        }
+    });
+    assert_eq!(uncontended, 0);
+    let (mutex0, block0) = (Snapshot::take(Kind::Mutex), Snapshot::take(Kind::Block));
+    for _ in 0..20 {
+        let (to_main, from_helper) = std::sync::mpsc::channel();
+        let m2 = m.clone();
+        // The helper holds the lock while this thread waits for it, then waits for it while
+        // this thread holds it, so both of this thread's events are contended.
+        let helper = std::thread::spawn(move || {
+            let g = m2.lock().unwrap();
+            to_main.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+            drop(g);
+            std::thread::sleep(Duration::from_millis(1));
+            drop(black_box(m2.lock().unwrap()));
+        });
+        from_helper.recv().unwrap();
+        let contended = allocations_in(|| {
+            let (g, _) = acquire_site(&m);
+            std::thread::sleep(Duration::from_millis(5));
+            release_site(g);
+        });
+        helper.join().unwrap();
+        assert_eq!(contended, 0);
+        let recorded = |s: &Snapshot, site: &str| totals_at(&s.delta(), site).0 > 0;
+        if recorded(&mutex0, "release_site") && recorded(&block0, "acquire_site") {
+            return;
+        }
+    }
+    panic!("the contended events were never recorded in 20 rounds");
 }
