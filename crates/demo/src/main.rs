@@ -112,6 +112,12 @@ fn main() -> ExitCode {
             std::thread::park();
         },
     }
+    let rounds = workload::HOT_LOOP_ROUNDS.load(std::sync::atomic::Ordering::Relaxed);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "ferroprof-demo: hot loop: {rounds} checksums in {secs:.1} s ({:.1}/s)",
+        rounds as f64 / secs
+    );
     server.shutdown();
     ExitCode::SUCCESS
 }

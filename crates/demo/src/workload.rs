@@ -1,5 +1,6 @@
 //! The demo's four problems, each on its own threads, each named so a profile points at it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -22,10 +23,15 @@ fn spawn(name: &str, f: fn()) {
         .expect("spawn a demo thread");
 }
 
+/// Checksums the hot loop has finished: the demo's throughput figure (`scripts/soak`
+/// compares it with and without scraping).
+pub static HOT_LOOP_ROUNDS: AtomicU64 = AtomicU64::new(0);
+
 /// Problem 1, CPU: a busy loop, labelled like a request handler.
 fn hot_loop() {
     ferroprof::labels::with([("handler", "checksum")], || loop {
         std::hint::black_box(checksum(std::hint::black_box(1 << 16)));
+        HOT_LOOP_ROUNDS.fetch_add(1, Ordering::Relaxed);
     });
 }
 
