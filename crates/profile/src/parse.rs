@@ -30,6 +30,9 @@ const READ_CHUNK: usize = 256 * 1024;
 /// protobuf decoder is tried first; when it fails for any reason but empty input, concatenated
 /// profiles, a reserved id or a limit, the legacy parsers are tried.
 ///
+/// Neither what a gzipped input inflates to nor a plain input may pass
+/// `limits.max_decompressed_bytes` ([`Error::Limit`]); inflation stops as soon as it would.
+///
 /// ```
 /// use ferroprof_profile::{parse, Error, Limits};
 /// assert!(matches!(parse(b"", &Limits::default()), Err(Error::Empty)));
@@ -39,6 +42,12 @@ pub fn parse(data: &[u8], limits: &Limits) -> Result<Profile> {
         let hint = gzip_size_hint(data, limits);
         let inflated = read_bounded(MultiGzDecoder::new(data), limits, hint, true)?;
         parse_uncompressed(&inflated, limits)
+    } else if data.len() as u64 > limits.max_decompressed_bytes {
+        // The same answer `parse_reader` gives for this input.
+        Err(Error::Limit {
+            what: "profile size",
+            limit: limits.max_decompressed_bytes,
+        })
     } else {
         parse_uncompressed(data, limits)
     }

@@ -281,6 +281,31 @@ fn gzip_bomb_stops_at_the_limit() {
     assert!(matches!(err, Error::Limit { .. }), "{err}");
 }
 
+#[test]
+fn uncompressed_input_past_the_limit_is_refused_by_slice_and_reader_alike() {
+    let data = valid(1).0;
+    let mut limits = Limits::default();
+    limits.max_decompressed_bytes = data.len() as u64 - 1;
+    for err in [
+        parse(&data, &limits).expect_err("too big"),
+        parse_reader(&data[..], &limits).expect_err("too big"),
+    ] {
+        assert!(
+            matches!(
+                err,
+                Error::Limit {
+                    what: "profile size",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    limits.max_decompressed_bytes = data.len() as u64;
+    parse(&data, &limits).expect("at the limit");
+    parse_reader(&data[..], &limits).expect("at the limit");
+}
+
 // P6: count amplification and sparse ids.
 
 #[test]
