@@ -429,3 +429,44 @@ fn e5_hostile_targets_get_plain_answers() {
     assert_alive(addr);
     s.shutdown();
 }
+
+#[inline(never)]
+fn e2_spin_marker(until: Instant) -> u64 {
+    let mut x = 0u64;
+    while Instant::now() < until {
+        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+    }
+    x
+}
+
+/// E2: with `symbol` off (the default), the served CPU profile already names functions with
+/// files and lines (export-time symbolization), so clients need no `/debug/pprof/symbol`, which
+/// answers 404. Load-tolerant: up to three one-second profiles until the spinner is sampled.
+#[test]
+fn e2_names_without_the_symbol_endpoint() {
+    let _l = lock();
+    let s = server();
+    let addr = s.local_addr();
+    assert_eq!(get(addr, "/debug/pprof/symbol").status, 404);
+    let mut seen = None;
+    for _ in 0..3 {
+        let spinner =
+            std::thread::spawn(|| e2_spin_marker(Instant::now() + Duration::from_millis(1500)));
+        let r = get(addr, "/debug/pprof/profile?seconds=1");
+        spinner.join().unwrap();
+        assert_eq!(r.status, 200, "{}", r.text());
+        let p = ferroprof_profile::parse(&r.body, &ferroprof_profile::Limits::default())
+            .expect("the served profile parses");
+        seen = p
+            .function
+            .iter()
+            .find(|f| f.name.contains("e2_spin_marker"))
+            .cloned();
+        if seen.is_some() {
+            break;
+        }
+    }
+    let f = seen.expect("the spinner was never sampled in three one-second profiles");
+    assert!(f.filename.ends_with("abuse.rs"), "{f:?}");
+    s.shutdown();
+}
