@@ -15,6 +15,13 @@
 //! - Each pipeline stage (fetch, combine, filter, aggregate, report) is a function of its input
 //!   and the options; only this crate touches files, the environment and the terminal.
 //! - An `-output` file is written to a temporary file and renamed: never left half-written.
+//! - Sources are files or URLs (Go's `adjustURL` rules: a bare `host:port` is the CPU profile);
+//!   fetched profiles are saved as Go saves them, through a temporary file and a link, so a
+//!   saved name is never half-written or taken twice.
+//! - Local symbolization goes through ferroprof-symbolize's `BinaryLookup`, implemented over
+//!   `PPROF_BINARY_PATH` in `binaries`; remote symbolization speaks pprof's symbolz protocol.
+//! - The interactive shell runs every report through the same pipeline as the one-shot flags;
+//!   [`Shell`] reads lines from any [`LineReader`] (a line editor on a terminal, or a pipe).
 #![deny(missing_docs)]
 
 mod args;
