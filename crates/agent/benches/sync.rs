@@ -1,6 +1,7 @@
 //! Each instrumented lock beside the type it wraps: uncontended lock/unlock, and lock/unlock
-//! contended by two threads, with the profiles off (Go's default) and on at their most
-//! expensive (mutex fraction 1, block rate 1: every contended event captures a stack).
+//! contended by two threads (with nothing, or about a microsecond of work, done while holding
+//! it, so the other thread really waits), with the profiles off (Go's default) and on at their
+//! most expensive (mutex fraction 1, block rate 1: every contended event captures a stack).
 //!
 //! `cargo bench -p ferroprof --bench sync --features parking_lot,tokio`.
 
@@ -13,56 +14,83 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 
-/// A lock to bench: one lock/unlock with a write to the data.
+/// A lock to bench: one lock/unlock with a write to the data and `work` done while holding.
 trait Lock: Send + Sync + 'static {
-    fn cycle(&self);
+    fn cycle_with(&self, work: fn());
+
+    fn cycle(&self) {
+        self.cycle_with(|| {});
+    }
+}
+
+/// About a microsecond of work, done while holding the lock so the other thread really waits.
+fn hold_work() {
+    (0..300).for_each(|i| {
+        black_box(i);
+    });
 }
 
 impl Lock for std::sync::Mutex<u64> {
-    fn cycle(&self) {
-        *self.lock().unwrap() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.lock().unwrap();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for ferroprof::sync::Mutex<u64> {
-    fn cycle(&self) {
-        *self.lock().unwrap() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.lock().unwrap();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for std::sync::RwLock<u64> {
-    fn cycle(&self) {
-        *self.write().unwrap() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.write().unwrap();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for ferroprof::sync::RwLock<u64> {
-    fn cycle(&self) {
-        *self.write().unwrap() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.write().unwrap();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for parking_lot::Mutex<u64> {
-    fn cycle(&self) {
-        *self.lock() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.lock();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for ferroprof::sync::parking_lot::Mutex<u64> {
-    fn cycle(&self) {
-        *self.lock() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.lock();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for parking_lot::RwLock<u64> {
-    fn cycle(&self) {
-        *self.write() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.write();
+        *g += 1;
+        work();
     }
 }
 
 impl Lock for ferroprof::sync::parking_lot::RwLock<u64> {
-    fn cycle(&self) {
-        *self.write() += 1;
+    fn cycle_with(&self, work: fn()) {
+        let mut g = self.write();
+        *g += 1;
+        work();
     }
 }
 
@@ -83,11 +111,13 @@ fn uncontended<L: Lock>(
     group.bench_function(name, |b| b.iter(|| black_box(&lock).cycle()));
 }
 
-/// Two threads cycling the lock `iters` times each; the time per cycle.
+/// Two threads cycling the lock `iters` times each, doing `work` while holding it; the time
+/// per cycle.
 fn contended<L: Lock>(
     group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
     lock: L,
+    work: fn(),
 ) {
     let lock = Arc::new(lock);
     group.bench_function(name, |b| {
@@ -95,9 +125,9 @@ fn contended<L: Lock>(
             let start = Instant::now();
             let other = {
                 let lock = lock.clone();
-                std::thread::spawn(move || (0..iters).for_each(|_| lock.cycle()))
+                std::thread::spawn(move || (0..iters).for_each(|_| lock.cycle_with(work)))
             };
-            (0..iters).for_each(|_| lock.cycle());
+            (0..iters).for_each(|_| lock.cycle_with(work));
             other.join().unwrap();
             start.elapsed() / 2
         })
@@ -150,29 +180,29 @@ fn uncontended_all(c: &mut Criterion) {
 }
 
 fn contended_all(c: &mut Criterion) {
-    for on in [false, true] {
-        set_profiles(on);
-        let mut g = c.benchmark_group(if on {
-            "contended, profiles on"
-        } else {
-            "contended, profiles off"
-        });
-        g.measurement_time(Duration::from_secs(3)).sample_size(20);
-        if !on {
-            contended(&mut g, "std::sync::Mutex", std::sync::Mutex::new(0));
-            contended(&mut g, "parking_lot::Mutex", parking_lot::Mutex::new(0));
+    for (held, work) in [("", (|| {}) as fn()), (", held 1 µs", hold_work)] {
+        for on in [false, true] {
+            set_profiles(on);
+            let profiles = if on { "profiles on" } else { "profiles off" };
+            let mut g = c.benchmark_group(format!("contended{held}, {profiles}"));
+            g.measurement_time(Duration::from_secs(3)).sample_size(20);
+            if !on {
+                contended(&mut g, "std::sync::Mutex", std::sync::Mutex::new(0), work);
+                contended(
+                    &mut g,
+                    "parking_lot::Mutex",
+                    parking_lot::Mutex::new(0),
+                    work,
+                );
+            }
+            let (std_like, pl) = (
+                ferroprof::sync::Mutex::new(0),
+                ferroprof::sync::parking_lot::Mutex::new(0),
+            );
+            contended(&mut g, "ferroprof::sync::Mutex", std_like, work);
+            contended(&mut g, "ferroprof::sync::parking_lot::Mutex", pl, work);
+            g.finish();
         }
-        contended(
-            &mut g,
-            "ferroprof::sync::Mutex",
-            ferroprof::sync::Mutex::new(0),
-        );
-        contended(
-            &mut g,
-            "ferroprof::sync::parking_lot::Mutex",
-            ferroprof::sync::parking_lot::Mutex::new(0),
-        );
-        g.finish();
     }
     set_profiles(false);
 }
