@@ -44,8 +44,8 @@ use std::io::Write;
 
 use ferroprof_profile::Profile;
 
-pub use error::{Error, Result};
 pub use disasm::{AsmInstruction, NoObjects, ObjSymbol, ObjectTool};
+pub use error::{Error, Result};
 pub use legend::report_labels;
 pub use list::{NoSources, SourceReader};
 pub use options::{Granularity, OutputFormat, ReportOptions, SortOrder};
