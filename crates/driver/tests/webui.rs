@@ -78,7 +78,7 @@ fn every_view_answers_with_the_security_headers() {
         "/ui/flamegraph",
         "/ui/peek?f=.",
         "/ui/source?f=main",
-        "/ui/disasm?f=main",
+        "/ui/disasm",
         "/ui/assets/common.js",
         "/ui/assets/flame.js",
         "/ui/assets/style.css",
@@ -127,8 +127,11 @@ fn views_follow_their_url_parameters() {
     assert!(flame.contains("id=\"view-data\"") && flame.contains("\"Stacks\":[{"));
     let source = get(addr, "/ui/source").body;
     assert!(source.contains("Select a function"));
-    let disasm = get(addr, "/ui/disasm?f=main").body;
-    assert!(disasm.contains("not available"));
+    let disasm = get(addr, "/ui/disasm?f=sort.partition");
+    assert_eq!(disasm.status, 400, "no binaries for the fixture: Go's 400");
+    assert!(disasm
+        .body
+        .contains("no matches found for regexp: sort.partition"));
 }
 
 #[test]
@@ -145,6 +148,7 @@ fn bad_parameters_are_400s_with_gos_messages() {
         "{}",
         r.body
     );
+    assert_eq!(r.header("Content-Type"), Some("text/plain; charset=utf-8"));
     for bad in [
         "/ui/top?n=x",
         "/ui/flamegraph?g=bogus",
@@ -301,7 +305,7 @@ fn hostile_strings_are_inert_in_every_view() {
         "flamegraph",
         "peek?f=.",
         "source?f=.",
-        "disasm?f=.",
+        "disasm",
         "graph",
     ] {
         if view == "graph" && !graphviz {

@@ -149,7 +149,8 @@ impl App {
         Ok(Response::html(page.render()))
     }
 
-    /// `/peek`, `/source` and `/disasm`: a text report of the functions matching `f`.
+    /// `/peek`, `/source` and `/disasm`: a text report of the functions matching `f` (400 when
+    /// the writer fails, as Go's handlers answer).
     pub(super) fn listing(&self, req: &Request, view: &'static str) -> Result<Response, Response> {
         let mut cfg = self.request_config(req)?;
         let (name, granularity) = match view {
@@ -164,11 +165,7 @@ impl App {
         let symbol =
             crate::config::compile_regex("symbol", &regex).map_err(|e| Response::text(400, &e))?;
         let p = self.prepare(cfg, name, symbol)?;
-        let body = if name == CommandName::Disasm {
-            "<p class=\"notice\">Disassembly is not available in this version of ferroprof; \
-             use the Source view.</p>"
-                .to_string()
-        } else if p.options.symbol.is_none() {
+        let body = if p.options.symbol.is_none() {
             "<p class=\"notice\">Select a function (search, or click one in another view) to \
              see it here.</p>"
                 .to_string()
