@@ -108,6 +108,18 @@ fn flame_graph_zooms_on_click_and_searches() {
         )?;
         ensure(after != json!(0) && before != json!(0), "canvas drawn")?;
         shot(b, "flamegraph-zoomed")?;
+        let url = b.url()?;
+        ensure(
+            url.contains("p=%5E"),
+            &format!("the zoom is a pivot in the URL: {url}"),
+        )?;
+        b.goto(&url)?;
+        let again = b.wait_for("document.getElementById('flame-canvas').dataset.zoom", 30)?;
+        ensure(
+            again == zoom,
+            &format!("the URL reproduces the zoom: {again} vs {zoom}"),
+        )?;
+        let canvas = b.find("#flame-canvas")?;
         b.pointer(&canvas, 4 - w / 2, 27 - h / 2, Some(2))?;
         let source = b.wait_for(
             "!document.getElementById('flame-menu').hidden && document.querySelector('#flame-menu a').href",

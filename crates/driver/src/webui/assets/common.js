@@ -1,5 +1,6 @@
 // Shared behaviour of every view: menus, the search box, the refine links, saved configs.
-// Views register themselves with ferroprof.setView({highlight, enter}).
+// Views register themselves with ferroprof.setView({highlight, enter}); `enter` replaces
+// the search box's default (navigate with the regexp as focus `f`).
 'use strict';
 
 const ferroprof = {
@@ -35,9 +36,11 @@ function quoteMeta(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-// The current URL's parameters with `key` set (or removed when value is empty).
+// The current URL's parameters with `key` set (or removed when value is empty). The flame
+// graph's pivot `p` only stays when it is the one being set.
 function paramsWith(key, value) {
   const params = new URLSearchParams(window.location.search);
+  if (key !== 'p') params.delete('p');
   if (value) params.set(key, value); else params.delete(key);
   return params;
 }
@@ -96,6 +99,10 @@ function setupSearch() {
   input.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter') return;
     e.preventDefault();
+    if (ferroprof.view && ferroprof.view.enter) {
+      ferroprof.view.enter(input.value);
+      return;
+    }
     window.location.href = viewHref(currentView(), paramsWith('f', input.value));
   });
 }

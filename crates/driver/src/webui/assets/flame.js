@@ -165,14 +165,37 @@
     const node = frameAt(e);
     hover.textContent = node ? describe(node) : '';
   });
-  canvas.addEventListener('click', (e) => {
-    const node = frameAt(e);
-    if (!node) return;
+  function zoomTo(node) {
     zoom = node;
     ferroprof.selected.clear();
     if (node !== root) ferroprof.selected.add(srcs[node.src].FullName);
     canvas.dataset.zoom = srcs[node.src].FullName;
     draw();
+  }
+
+  // The heaviest frame whose function matches `re` (the pivot `p` of the URL).
+  function heaviestMatch(re) {
+    let best = null;
+    const walk = [root];
+    while (walk.length) {
+      const n = walk.pop();
+      if (n !== root && re.test(srcs[n.src].FullName) && (!best || n.total > best.total)) best = n;
+      walk.push(...n.kids.values());
+    }
+    return best;
+  }
+
+  // Zooming is a pivot: it is kept in the URL's `p`, without reloading the page.
+  function pivot(text, node) {
+    const target = node || (ferroprof.regexp(text) && heaviestMatch(ferroprof.regexp(text)));
+    if (!target) return;
+    history.replaceState(null, '', viewHref('flamegraph', paramsWith('p', target === root ? '' : text)));
+    zoomTo(target);
+  }
+
+  canvas.addEventListener('click', (e) => {
+    const node = frameAt(e);
+    if (node) pivot('^' + quoteMeta(srcs[node.src].FullName) + '$', node);
   });
   // The right-click menu: the frame's source, or a refinement on its function.
   const menu = document.getElementById('flame-menu');
@@ -202,6 +225,7 @@
   invert.addEventListener('change', draw);
   window.addEventListener('resize', draw);
   ferroprof.setView({
+    enter(text) { pivot(text, null); },
     highlight(re) {
       highlight = re;
       let matched = 0;
@@ -217,5 +241,7 @@
       draw();
     },
   });
-  draw();
+  const initial = new URLSearchParams(window.location.search).get('p');
+  const start = initial && ferroprof.regexp(initial) ? heaviestMatch(ferroprof.regexp(initial)) : null;
+  if (start) zoomTo(start); else draw();
 })();
