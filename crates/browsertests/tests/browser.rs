@@ -172,7 +172,7 @@ fn search_highlights_and_refine_focus_changes_the_view() {
             json!([]),
         )?;
         b.click(&row)?;
-        b.click(&b.find(".menu:nth-of-type(3) .menu-title")?)?;
+        b.click(&b.find("#menu-refine .menu-title")?)?;
         b.click(&b.find("#focus")?)?;
         b.wait_for("location.search.includes('f=')", 30)?;
         let url = b.url()?;
@@ -248,5 +248,35 @@ fn hostile_profile_runs_nothing() {
             )?;
         }
         Ok(())
+    });
+}
+
+#[test]
+fn configs_save_load_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(fixture_profile(CPU), dir.path());
+    let settings = dir.path().join("pprof/settings.json");
+    with_retry("configs", |b| {
+        b.goto(&ui(addr, "top?f=sort&n=5"))?;
+        b.click(&b.find("#menu-config .menu-title")?)?;
+        b.click(&b.find("#save-config")?)?;
+        b.type_text(&b.find("#config-name")?, "sorting")?;
+        b.click(&b.find("#config-save")?)?;
+        b.wait_for(
+            "Array.from(document.querySelectorAll('.config a')).some(a => a.textContent === '\u{2713} sorting')",
+            30,
+        )?;
+        let saved = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
+        ensure(saved.contains("\"focus\": \"sort\""), &saved)?;
+        b.goto(&ui(addr, "flamegraph"))?;
+        b.click(&b.find("#menu-config .menu-title")?)?;
+        b.click(&b.find(".config a")?)?;
+        b.wait_for("location.search.includes('f=sort')", 30)?;
+        shot(b, "config-loaded")?;
+        b.click(&b.find("#menu-config .menu-title")?)?;
+        b.click(&b.find(".delete-config")?)?;
+        b.wait_for("document.querySelectorAll('.config').length === 0", 30)?;
+        let left = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
+        ensure(!left.contains("sorting"), &left)
     });
 }

@@ -201,8 +201,9 @@ fn query_string(pairs: &[(String, String)]) -> String {
 }
 
 fn menu(title: &str, items: impl Iterator<Item = String>) -> String {
+    let id = title.to_ascii_lowercase();
     let mut m = format!(
-        "<div class=\"menu\"><button class=\"menu-title\" type=\"button\">{title} \u{25be}</button>\
+        "<div class=\"menu\" id=\"menu-{id}\"><button class=\"menu-title\" type=\"button\">{title} \u{25be}</button>\
          <div class=\"menu-items\">"
     );
     for item in items {
