@@ -97,13 +97,14 @@ fn start_go(profile: &std::path::Path) -> (Child, SocketAddr) {
         .expect("free port")
         .port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let child = Command::new("go")
-        .args([
-            "tool",
-            "pprof",
-            &format!("-http=127.0.0.1:{port}"),
-            "-no_browser",
-        ])
+    // `go tool` runs pprof as its child; start the tool itself so that it can be stopped.
+    let tool = Command::new("go")
+        .args(["tool", "-n", "pprof"])
+        .output()
+        .expect("go tool -n pprof");
+    let tool = String::from_utf8_lossy(&tool.stdout).trim().to_string();
+    let child = Command::new(tool)
+        .args([&format!("-http=127.0.0.1:{port}"), "-no_browser"])
         .arg(profile)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
