@@ -280,3 +280,38 @@ fn configs_save_load_and_delete() {
         ensure(!left.contains("sorting"), &left)
     });
 }
+
+#[test]
+fn top_sorts_by_column_and_graph_nodes_select() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(fixture_profile(CPU), dir.path());
+    let graphviz = ferroprof_testsupport::have_tool("dot", "graphviz", "browser graph selection");
+    with_retry("sort_and_select", |b| {
+        b.goto(&ui(addr, "top"))?;
+        b.click(&b.find("#toptable th[data-key=\"5\"]")?)?;
+        let sorted = b.eval(
+            "const names = Array.from(document.querySelectorAll('#toptable td.name'), (c) => c.textContent);\
+             return names.length > 3 && names.every((n, i) => i === 0 || names[i - 1] <= n);",
+            json!([]),
+        )?;
+        ensure(sorted == json!(true), "rows sorted by name")?;
+        b.click(&b.find("#toptable th[data-key=\"3\"]")?)?;
+        let by_cum = b.eval(
+            "const cum = Array.from(document.querySelectorAll('#toptable tbody tr'), (r) => parseFloat(r.cells[4].textContent));\
+             return cum.every((c, i) => i === 0 || cum[i - 1] >= c);",
+            json!([]),
+        )?;
+        ensure(by_cum == json!(true), "rows sorted by cum")?;
+        shot(b, "top-sorted")?;
+        if !graphviz {
+            return Ok(());
+        }
+        b.goto(&ui(addr, "graph"))?;
+        b.pointer(&b.find("#graph g#node2")?, 0, 0, Some(0))?;
+        b.wait_for(
+            "document.querySelector('#graph g#node2').classList.contains('selected')",
+            10,
+        )?;
+        shot(b, "graph-selected")
+    });
+}
