@@ -32,6 +32,10 @@ pub struct GraphOptions {
     pub bytes_unit: String,
     /// The output unit numeric tags are formatted in.
     pub tag_unit: String,
+    /// Collect label and numeric tags in nodes. Only graphs drawn as DOT show them (nodelets,
+    /// and the node count of `select_top_nodes` counts them), so other reports skip the work:
+    /// on a labelled profile tag bookkeeping was most of graph building (see benches/RESULTS.md).
+    pub tags: bool,
 }
 
 impl GraphOptions {
@@ -55,6 +59,7 @@ impl GraphOptions {
             source_path: o.source_path.clone(),
             bytes_unit: o.num_label_units.get("bytes").cloned().unwrap_or_default(),
             tag_unit: o.output_unit.clone(),
+            tags: o.output_format.is_visual(),
         }
     }
 
@@ -184,11 +189,19 @@ pub(super) fn add_sample(
     } else {
         add(&mut node.cum, &mut node.cum_div);
     }
+    if !opts.tags {
+        return;
+    }
     if !labels.is_empty() {
         add_to(find_or_add_tag(&mut node.label_tags, labels, "", 0));
     }
     if let Some(values) = s.num_label.get("bytes") {
-        let tags = node.numeric_tags.entry(labels.to_string()).or_default();
+        if !node.numeric_tags.contains_key(labels) {
+            node.numeric_tags.insert(labels.to_string(), TagMap::new());
+        }
+        let Some(tags) = node.numeric_tags.get_mut(labels) else {
+            return;
+        };
         for &v in values {
             let name = measurement::scaled_label(v, &opts.bytes_unit, &opts.tag_unit);
             add_to(find_or_add_tag(tags, &name, &opts.bytes_unit, v));
@@ -196,13 +209,21 @@ pub(super) fn add_sample(
     }
 }
 
+/// The tag `name` of `tags`, added if missing. Looks up before inserting so that the common
+/// case, a tag the node already has, allocates nothing.
 fn find_or_add_tag<'t>(tags: &'t mut TagMap, name: &str, unit: &str, value: i64) -> &'t mut Tag {
-    tags.entry(name.to_string()).or_insert_with(|| Tag {
-        name: name.to_string(),
-        unit: unit.to_string(),
-        value,
-        ..Default::default()
-    })
+    if !tags.contains_key(name) {
+        tags.insert(
+            name.to_string(),
+            Tag {
+                name: name.to_string(),
+                unit: unit.to_string(),
+                value,
+                ..Default::default()
+            },
+        );
+    }
+    tags.get_mut(name).expect("the tag was just inserted")
 }
 
 /// Builds the graph of `profile` (the call tree with `opts.call_tree`).
@@ -348,7 +369,11 @@ impl SampleWalker {
             return;
         }
         self.generation += 1;
-        let labels = join_labels(s);
+        let labels = if b.opts.tags {
+            join_labels(s)
+        } else {
+            String::new()
+        };
         let mut parent: Option<NodeId> = None;
         let mut residual = false;
         for loc in s.location.iter().rev() {
