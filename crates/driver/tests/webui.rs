@@ -347,3 +347,29 @@ fn hostile_strings_are_inert_in_every_view() {
         }
     }
 }
+
+#[test]
+fn a_diff_base_keeps_its_negative_stacks_for_the_flame_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let cpu = fixture_profile(CPU);
+    let base = fixture_profile("go119/cpu2.pb.gz");
+    let diff = ferroprof_profile::ops::subtract_base(
+        cpu,
+        base,
+        ferroprof_profile::ops::BaseKind::DiffBase,
+        false,
+    )
+    .unwrap();
+    let addr = start(diff, dir.path());
+    let body = get(addr, "/ui/flamegraph").body;
+    let start = body.find("id=\"view-data\">").unwrap() + "id=\"view-data\">".len();
+    let json = &body[start..start + body[start..].find("</script>").unwrap()];
+    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+    let values: Vec<i64> = data["Stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Value"].as_i64().unwrap())
+        .collect();
+    assert!(values.iter().any(|v| *v < 0) && values.iter().any(|v| *v > 0));
+}
