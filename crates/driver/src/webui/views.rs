@@ -140,7 +140,7 @@ impl App {
             .map_err(|e| Response::text(500, &e.to_string()))?;
         let mut page = self.page(req, "flamegraph", &p);
         page.body = "<div id=\"flame-toolbar\"><span id=\"flame-hover\"></span>\
-                     <label><input type=\"checkbox\" id=\"flame-invert\"> icicle (callers below)</label>\
+                     <label><input type=\"checkbox\" id=\"flame-invert\"> root at the bottom</label>\
                      </div><div id=\"flame\"><canvas id=\"flame-canvas\"></canvas></div>\
                      <div id=\"flame-menu\" hidden></div>"
             .into();

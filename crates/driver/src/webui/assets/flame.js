@@ -1,5 +1,5 @@
 // The Flame Graph view: the stacks of the page's JSON merged into a call tree and drawn on a
-// canvas, root at the top (or the bottom with the toggle). Click a frame to zoom to it, hover
+// canvas, root at the top (or at the bottom with the toggle). Click a frame to zoom to it, hover
 // for its values, search to highlight; diff profiles shade growth red and shrinkage green.
 'use strict';
 
