@@ -112,7 +112,7 @@ pub(crate) fn run_dot(dot: &[u8], format: &str) -> Result<Vec<u8>> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| failed(spawn_error(&e)))?;
     let mut stdin = child
         .stdin
         .take()
@@ -127,6 +127,19 @@ pub(crate) fn run_dot(dot: &[u8], format: &str) -> Result<Vec<u8>> {
         return Err(failed(out.status.to_string()));
     }
     Ok(out.stdout)
+}
+
+/// Why `dot` did not start: Go's words (`exec: "dot": executable file not found in $PATH`) and
+/// how to install Graphviz when it is missing.
+fn spawn_error(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "exec: \"dot\": executable file not found in $PATH (install Graphviz: \
+         apt-get install graphviz, dnf install graphviz, brew install graphviz, \
+         or https://graphviz.org/download/)"
+            .to_string()
+    } else {
+        e.to_string()
+    }
 }
 
 #[cfg(test)]
