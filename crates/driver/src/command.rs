@@ -20,6 +20,10 @@ pub enum CommandName {
     Eog,
     /// `evince`.
     Evince,
+    /// `flame` (a ferroprof addition).
+    Flame,
+    /// `folded` (a ferroprof addition).
+    Folded,
     /// `gif`.
     Gif,
     /// `gv`.
@@ -90,6 +94,8 @@ impl CommandName {
             Callgrind | Kcachegrind => OutputFormat::Callgrind,
             Comments => OutputFormat::Comments,
             Disasm => OutputFormat::Dis,
+            Flame => OutputFormat::Flame,
+            Folded => OutputFormat::Folded,
             Dot | Eog | Evince | Gif | Gv | Pdf | Png | Ps | Svg | Web => OutputFormat::Dot,
             List => OutputFormat::List,
             Peek => OutputFormat::Peek,
@@ -115,6 +121,7 @@ impl CommandName {
             Png => Delivery::Graphviz("png"),
             Ps => Delivery::Graphviz("ps"),
             Svg => Delivery::Graphviz("svg"),
+            Flame => Delivery::AwayFromTty("svg"),
             Eog | Evince | Gv | Web | Kcachegrind | WebList => Delivery::Viewer,
             _ => Delivery::Stdout,
         }

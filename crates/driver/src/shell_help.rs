@@ -80,7 +80,7 @@ fn usage(command: CommandName) -> Option<String> {
             "tags [tag_regex]* [-ignore_regex]* [>file]".into(),
             "List tags with key:value matching tag_regex and exclude ignore_regex.".into(),
         ],
-        Comments | Proto | Raw | TopProto | Traces => return None,
+        Comments | Flame | Folded | Proto | Raw | TopProto | Traces => return None,
     };
     Some(lines.join("\n"))
 }

@@ -26,6 +26,8 @@ mod comments;
 mod disasm;
 mod dot;
 mod error;
+mod flame_svg;
+mod folded;
 pub mod graph;
 mod legend;
 mod list;
@@ -97,5 +99,7 @@ pub fn generate_with_tools(
         // The profile itself, re-encoded: the driver writes it (and `-raw`) without a report.
         OutputFormat::Proto => Err(Error::Unsupported("proto")),
         OutputFormat::TopProto => topproto::write_top_proto(&mut rpt, out),
+        OutputFormat::Folded => folded::write_folded(&rpt, out),
+        OutputFormat::Flame => flame_svg::write_flame_svg(&rpt, out),
     }
 }

@@ -38,6 +38,10 @@ pub enum OutputFormat {
     Proto,
     /// `-topproto`: the top nodes as a profile.
     TopProto,
+    /// `-folded` (a ferroprof addition): one line per stack, `root;caller;leaf value`.
+    Folded,
+    /// `-flame` (a ferroprof addition): an interactive SVG flame graph.
+    Flame,
 }
 
 impl OutputFormat {

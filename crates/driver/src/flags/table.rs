@@ -205,6 +205,16 @@ pub static FLAGS: &[Flag] = &[
     command!("dot", Dot, "Outputs a graph in DOT format"),
     command!("eog", Eog, "Visualize graph through eog"),
     command!("evince", Evince, "Visualize graph through evince"),
+    command!(
+        "flame",
+        Flame,
+        "Outputs an interactive flame graph in SVG format"
+    ),
+    command!(
+        "folded",
+        Folded,
+        "Outputs folded stacks (root;caller;leaf value)"
+    ),
     command!("gif", Gif, "Outputs a graph image in GIF format"),
     command!("gv", Gv, "Visualize graph through gv"),
     command!(
