@@ -192,9 +192,11 @@ fn frames_of(p: &Profile, index: &ProfileIndex, loc: &Location) -> Vec<(String, 
         .rev()
         .map(|(i, line)| {
             let f = line.function_id.and_then(|id| index.function(p, id));
+            // At file granularity functions keep only their file.
             let name = f
                 .map(|f| f.name.clone())
                 .filter(|n| !n.is_empty())
+                .or_else(|| f.map(|f| f.filename.clone()).filter(|n| !n.is_empty()))
                 .unwrap_or_else(|| format!("{:016x}", loc.address));
             let file = f.map(|f| f.filename.clone()).unwrap_or_default();
             (name, file, i < last)
