@@ -2,6 +2,7 @@
 //! functions and samples deduplicated by key and numbered in first-use order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU64;
 
 use crate::error::{Error, Result};
@@ -173,44 +174,14 @@ struct FunctionKey {
     filename: String,
 }
 
-/// What identifies a sample: merged stack, string labels, numeric labels with their units.
-#[derive(PartialEq, Eq, Hash)]
-struct SampleKey {
-    stack: Vec<LocationId>,
-    labels: Vec<(String, Vec<String>)>,
-    num_labels: Vec<(String, Vec<i64>, Vec<String>)>,
-}
-
-impl SampleKey {
-    fn of(s: &Sample) -> Self {
-        let labels = s
-            .label
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let num_labels = s
-            .num_label
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.clone(),
-                    s.num_unit.get(k).cloned().unwrap_or_default(),
-                )
-            })
-            .collect();
-        SampleKey {
-            stack: s.location.clone(),
-            labels,
-            num_labels,
-        }
-    }
-}
-
 /// The state of one merge: the output and the dedup tables, plus per-source id translations.
 struct Merger {
     out: Profile,
-    samples: HashMap<SampleKey, usize>,
+    /// Sample key hash → position of the last merged sample with that hash; `same_hash` chains
+    /// to the earlier ones (one entry per merged sample, `usize::MAX` ends a chain).
+    samples: HashMap<u64, usize>,
+    same_hash: Vec<usize>,
+    hasher: RandomState,
     locations: HashMap<LocationKey, LocationId>,
     functions: HashMap<FunctionKey, FunctionId>,
     mappings: HashMap<MappingKey, usize>,
@@ -225,6 +196,8 @@ fn merge_once(profiles: &[&Profile], out: Profile) -> Profile {
     let mut m = Merger {
         out,
         samples: HashMap::new(),
+        same_hash: Vec::new(),
+        hasher: RandomState::new(),
         locations: HashMap::new(),
         functions: HashMap::new(),
         mappings: HashMap::new(),
@@ -263,22 +236,41 @@ impl Merger {
                 num_unit.insert(k.clone(), units.clone());
             }
         }
-        let sample = Sample {
+        let mut sample = Sample {
             location: stack,
-            value: s.value.clone(),
-            label: s.label.clone(),
-            num_label: s.num_label.clone(),
+            value: Vec::new(),
+            label: BTreeMap::new(),
+            num_label: BTreeMap::new(),
             num_unit,
         };
-        let key = SampleKey::of(&sample);
-        if let Some(&pos) = self.samples.get(&key) {
-            let merged = &mut self.out.sample[pos].value;
-            for (acc, v) in merged.iter_mut().zip(&s.value) {
-                *acc = acc.wrapping_add(*v);
+        // What identifies a sample: merged stack, string labels, numeric labels with their units
+        // (num_unit holds exactly the keys of num_label that have units). Only the key's hash is
+        // kept; a hit is confirmed against the merged sample, so no second copy of each stack and
+        // label set is held, and labels are cloned only for a new sample.
+        let hash =
+            self.hasher
+                .hash_one((&sample.location, &s.label, &s.num_label, &sample.num_unit));
+        let head = self.samples.get(&hash).copied().unwrap_or(usize::MAX);
+        let mut pos = head;
+        while pos != usize::MAX {
+            let m = &self.out.sample[pos];
+            if m.location == sample.location
+                && m.label == s.label
+                && m.num_label == s.num_label
+                && m.num_unit == sample.num_unit
+            {
+                for (acc, v) in self.out.sample[pos].value.iter_mut().zip(&s.value) {
+                    *acc = acc.wrapping_add(*v);
+                }
+                return;
             }
-            return;
+            pos = self.same_hash[pos];
         }
-        self.samples.insert(key, self.out.sample.len());
+        sample.value = s.value.clone();
+        sample.label = s.label.clone();
+        sample.num_label = s.num_label.clone();
+        self.samples.insert(hash, self.out.sample.len());
+        self.same_hash.push(head);
         self.out.sample.push(sample);
     }
 
