@@ -59,7 +59,7 @@ pub fn write_flame_svg(rpt: &Report<'_>, out: &mut dyn Write) -> Result<()> {
     write_header(out, height, &set, diff)?;
     let style = Style {
         set: &set,
-        unit: &rpt.options().sample_unit,
+        rpt,
         scale: (WIDTH - 2.0 * PAD) / nodes[0].weight().max(1) as f64,
         root_weight: nodes[0].weight().max(1) as f64,
         top: HEADER + (levels - 1) as f64 * FRAME_HEIGHT,
@@ -125,7 +125,7 @@ fn layout(nodes: &mut [Node], set: &StackSet) {
 /// What every frame's drawing needs.
 struct Style<'a> {
     set: &'a StackSet,
-    unit: &'a str,
+    rpt: &'a Report<'a>,
     /// Pixels per unit of value.
     scale: f64,
     root_weight: f64,
@@ -163,9 +163,9 @@ fn write_frame(out: &mut dyn Write, node: &Node, style: &Style<'_>) -> Result<()
     Ok(())
 }
 
-/// `1.20s, 35.00%`, or for a diff `+1.20s, -0.50s, 12.50%` (the percentage of the net change).
+/// `1.20s, 35.00%` (in the report's `-unit`, after `-divide_by`), or for a diff `+1.20s, -0.50s, 12.50%` (the percentage of the net change).
 fn tooltip(node: &Node, style: &Style<'_>) -> String {
-    let label = |v: i64| measurement::label(v, style.unit);
+    let label = |v: i64| style.rpt.format_value(v);
     let total = style.set.total;
     if style.diff {
         let net = node.grew + node.shrank;

@@ -49,8 +49,13 @@ fn profile(samples: &[(&str, i64)]) -> Profile {
 }
 
 fn render(p: &Profile, format: OutputFormat) -> String {
+    render_in(p, format, "minimum")
+}
+
+fn render_in(p: &Profile, format: OutputFormat, unit: &str) -> String {
     let mut opts = ReportOptions::for_sample_index(p, 0);
     opts.output_format = format;
+    opts.output_unit = unit.to_string();
     let mut out = Vec::new();
     generate(p, &opts, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -190,5 +195,16 @@ fn folded_merges_equal_stacks_and_drops_the_root() {
     assert_eq!(
         render(&p, OutputFormat::Folded),
         "main.a;main.b 42\nmain.a 5\n"
+    );
+}
+
+#[test]
+fn tooltips_are_in_the_reports_unit() {
+    let p = profile(&[("main.a", 30)]);
+    let all = frames(&render_in(&p, OutputFormat::Flame, "us"));
+    assert!(
+        frame(&all, "main.a").1.contains("0.03us, 100%"),
+        "{}",
+        frame(&all, "main.a").1
     );
 }
