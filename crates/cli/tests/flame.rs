@@ -118,3 +118,30 @@ fn flame_with_a_diff_base_colours_frames_by_sign() {
     assert!(roxmltree::Document::parse(&plain).is_ok());
     assert!(!plain.contains("Differential"));
 }
+
+#[test]
+fn weblist_shows_source_lines_and_their_instructions() {
+    let dir = fixture("google-pprof/internal/report/testdata");
+    let page = tempfile::tempdir().unwrap();
+    let out = page.path().join("weblist.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_ferroprof"))
+        .args(["-weblist=busyLoop", "-output"])
+        .arg(&out)
+        .arg(dir.join("sample.cpu"))
+        .env("PPROF_BINARY_PATH", &dir)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<h2>main.busyLoop</h2>"));
+    assert!(html.contains("260ms 1.76s (flat, cum) 100% of Total"));
+    // abs.go:16 holds 100ms, on the jbe at 0x4b4463, which names its target escaped.
+    assert!(html.contains("     100ms      100ms abs.go:16"));
+    assert!(html.contains(
+        "<pre>     100ms      100ms     4b4463: jbe    4b4473 &lt;main.busyLoop+0x163&gt;</pre>"
+    ));
+    assert!(html.contains("sample.go:29"));
+    assert!(!html.contains("<main."));
+}

@@ -1,6 +1,6 @@
-//! Reports shown in an external program (`web`, `eog`, `evince`, `gv`, `kcachegrind`): the
-//! report is written to a temporary file and the first viewer that starts is given it, as
-//! pprof's `invokeVisualizer` does.
+//! Reports shown in an external program (`web`, `eog`, `evince`, `gv`, `kcachegrind`,
+//! `weblist`): the report is written to a temporary file and the first viewer that starts is
+//! given it, as pprof's `invokeVisualizer` does.
 
 use std::path::PathBuf;
 use std::process::Command as Process;
@@ -17,6 +17,7 @@ pub fn plan(command: CommandName) -> Option<(Option<&'static str>, &'static str,
         Evince => (Some("pdf"), "pdf", vec!["evince".into()]),
         Gv => (Some("ps"), "ps", vec!["gv --noantialias".into()]),
         Kcachegrind => (None, "grind", vec!["kcachegrind".into()]),
+        WebList => (None, "html", browsers()),
         _ => return None,
     })
 }

@@ -81,10 +81,12 @@ impl ObjectTool for NoObjects {
 }
 
 /// A symbol with the mapping it was found in and the graph nodes that fall inside it.
-struct Found<'g> {
-    symbol: ObjSymbol,
+pub(crate) struct Found<'g> {
+    /// The routine.
+    pub(crate) symbol: ObjSymbol,
     mapping: &'g Mapping,
-    nodes: Vec<&'g Node>,
+    /// The graph's nodes whose address falls inside it.
+    pub(crate) nodes: Vec<&'g Node>,
 }
 
 /// Writes the assembly listing of the functions matching the report's symbol regexp.
@@ -95,9 +97,23 @@ pub fn write_disasm(rpt: &Report<'_>, tool: &dyn ObjectTool, out: &mut dyn Write
         .clone()
         .ok_or(Error::MissingSymbol("disasm"))?;
     let g = build_graph(rpt.profile(), &GraphOptions::for_report(rpt));
-    let address = parse_address(rx.as_str());
     writeln!(out, "Total: {}", rpt.format_value(rpt.total()))?;
-    let mut found = matching_symbols(rpt, &g.nodes, &rx, address, tool);
+    for f in &routines(rpt, &g.nodes, &rx, tool)? {
+        let insts = tool.disassemble(&f.symbol).map_err(Error::Disassembly)?;
+        write_routine(rpt, f, &annotate(insts, f, tool), out)?;
+    }
+    Ok(())
+}
+
+/// The binaries' routines matching `rx` that hold samples, ordered by name and address.
+pub(crate) fn routines<'g>(
+    rpt: &'g Report<'_>,
+    nodes: &'g [Node],
+    rx: &Regex,
+    tool: &dyn ObjectTool,
+) -> Result<Vec<Found<'g>>> {
+    let address = parse_address(rx.as_str());
+    let mut found = matching_symbols(rpt, nodes, rx, address, tool);
     found.retain(|f| !f.nodes.is_empty());
     found.sort_by(|a, b| {
         (a.symbol.names[0].as_str(), a.symbol.start)
@@ -106,11 +122,7 @@ pub fn write_disasm(rpt: &Report<'_>, tool: &dyn ObjectTool, out: &mut dyn Write
     if found.is_empty() {
         return Err(Error::NoMatches(rx.as_str().to_string()));
     }
-    for f in &found {
-        let insts = tool.disassemble(&f.symbol).map_err(Error::Disassembly)?;
-        write_routine(rpt, f, &annotate(insts, f, tool), out)?;
-    }
-    Ok(())
+    Ok(found)
 }
 
 /// A regexp that reads as a number (`0x4011a0`, `4198816`) also names an address, as in pprof.
@@ -164,17 +176,21 @@ fn matching_symbols<'g>(
 }
 
 /// An instruction with the samples that fall on it.
-struct Annotated {
-    inst: AsmInstruction,
-    flat: i64,
-    flat_div: i64,
-    cum: i64,
-    cum_div: i64,
+pub(crate) struct Annotated {
+    pub(crate) inst: AsmInstruction,
+    pub(crate) flat: i64,
+    pub(crate) flat_div: i64,
+    pub(crate) cum: i64,
+    pub(crate) cum_div: i64,
 }
 
 /// Sums each instruction's samples (those from its address up to the next instruction's) and
 /// fills in location details the disassembler left out from the samples.
-fn annotate(insts: Vec<AsmInstruction>, f: &Found<'_>, tool: &dyn ObjectTool) -> Vec<Annotated> {
+pub(crate) fn annotate(
+    insts: Vec<AsmInstruction>,
+    f: &Found<'_>,
+    tool: &dyn ObjectTool,
+) -> Vec<Annotated> {
     let mut nodes: Vec<(u64, &Node)> = f
         .nodes
         .iter()

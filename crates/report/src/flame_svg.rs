@@ -235,9 +235,9 @@ fn diff_color(node: &Node) -> String {
     }
 }
 
-/// Text safe in XML character data and attribute values: markup characters become entities,
-/// whitespace controls character references, characters XML 1.0 forbids U+FFFD.
-fn escape(s: &str) -> String {
+/// Text safe in XML and HTML character data and attribute values: markup characters become
+/// entities, whitespace controls character references, characters XML 1.0 forbids U+FFFD.
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -1,5 +1,5 @@
 //! Call graphs and report writers: top, tree, peek, dot, callgrind, list, topproto, traces, tags,
-//! comments, and the stacks behind flame graphs.
+//! comments, weblist, folded stacks, SVG flame graphs, and the stacks behind flame graphs.
 //!
 //! ```
 //! use ferroprof_profile::{Profile, ValueType};
@@ -41,6 +41,7 @@ mod text;
 mod topproto;
 mod traces;
 mod tree;
+mod weblist;
 
 use std::io::Write;
 
@@ -91,7 +92,7 @@ pub fn generate_with_tools(
         OutputFormat::Callgrind => callgrind::write_callgrind(&mut rpt, out),
         OutputFormat::List => list::write_list(&rpt, sources, out),
         OutputFormat::Dis => disasm::write_disasm(&rpt, objects, out),
-        OutputFormat::WebList => Err(Error::Unsupported("weblist")),
+        OutputFormat::WebList => weblist::write_weblist(&rpt, sources, objects, out),
         OutputFormat::Traces => traces::write_traces(&rpt, out),
         OutputFormat::Tags => tags::write_tags(&rpt, out),
         OutputFormat::Raw => Ok(ferroprof_profile::write_raw(rpt.profile(), out)?),

@@ -35,7 +35,7 @@ impl SourceReader for NoSources {
 }
 
 /// Source files found on the search path, read once each.
-struct SourceCache<'r> {
+pub(crate) struct SourceCache<'r> {
     reader: &'r dyn SourceReader,
     search_path: String,
     trim_path: String,
@@ -43,8 +43,24 @@ struct SourceCache<'r> {
 }
 
 impl<'r> SourceCache<'r> {
+    /// A cache searching the report's `-source_path` (else the current directory).
+    pub(crate) fn new(rpt: &Report<'_>, reader: &'r dyn SourceReader) -> Self {
+        let o = rpt.options();
+        let search_path = if o.source_path.is_empty() {
+            reader.current_dir()
+        } else {
+            o.source_path.clone()
+        };
+        SourceCache {
+            reader,
+            search_path,
+            trim_path: o.trim_path.clone(),
+            files: HashMap::new(),
+        }
+    }
+
     /// The lines of `path`, or the error message pprof prints when it cannot be found.
-    fn lines(&mut self, path: &str) -> &std::result::Result<Vec<String>, String> {
+    pub(crate) fn lines(&mut self, path: &str) -> &std::result::Result<Vec<String>, String> {
         if !self.files.contains_key(path) {
             let loaded = self.load(path);
             self.files.insert(path.to_string(), loaded);
@@ -111,17 +127,7 @@ pub fn write_list(rpt: &Report<'_>, sources: &dyn SourceReader, out: &mut dyn Wr
     if functions.is_empty() {
         return Err(Error::NoMatches(rx.as_str().to_string()));
     }
-    let search_path = if o.source_path.is_empty() {
-        sources.current_dir()
-    } else {
-        o.source_path.clone()
-    };
-    let mut cache = SourceCache {
-        reader: sources,
-        search_path,
-        trim_path: o.trim_path.clone(),
-        files: HashMap::new(),
-    };
+    let mut cache = SourceCache::new(rpt, sources);
     writeln!(out, "Total: {}", rpt.format_value(rpt.total()))?;
     for (name, nodes) in &functions {
         let mut by_file: BTreeMap<&str, Vec<NodeId>> = BTreeMap::new();
