@@ -84,7 +84,10 @@ pub struct ValueType {
 impl ValueType {
     /// A value type from its name and unit.
     pub fn new(r#type: impl Into<String>, unit: impl Into<String>) -> Self {
-        ValueType { r#type: r#type.into(), unit: unit.into() }
+        ValueType {
+            r#type: r#type.into(),
+            unit: unit.into(),
+        }
     }
 }
 
@@ -164,7 +167,13 @@ pub struct Location {
 impl Location {
     /// A location with this id and no mapping, address or lines.
     pub fn new(id: LocationId) -> Self {
-        Location { id, mapping_id: None, address: 0, line: Vec::new(), is_folded: false }
+        Location {
+            id,
+            mapping_id: None,
+            address: 0,
+            line: Vec::new(),
+            is_folded: false,
+        }
     }
 }
 
