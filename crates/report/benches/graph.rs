@@ -1,4 +1,5 @@
-//! Graph building and whole reports on google/pprof's `large.cpu` (43,789 samples): the graph
+//! Graph building and whole reports on google/pprof's `large.cpu` (43,789 samples, at function
+//! granularity as the driver reports it by default): the graph
 //! alone (without and with the tags DOT nodelets need), then `-top`, `-tree` and `-dot` through
 //! [`generate`], as the driver calls it after parsing and filtering.
 //!
@@ -6,14 +7,19 @@
 //! are `benches/reports.sh` (see benches/RESULTS.md).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferroprof_profile::{parse, Limits, Profile};
+use ferroprof_profile::{ops, parse, Limits, Profile};
 use ferroprof_report::graph::{build_graph, GraphOptions};
 use ferroprof_report::{generate, OutputFormat, ReportOptions};
 
+/// large.cpu as the driver hands it to the report: parsed, merged (Go merges even one source)
+/// and aggregated to the default `-granularity=functions`.
 fn large_cpu() -> Profile {
     let path = ferroprof_testsupport::fixture("google-pprof/internal/proftest/testdata/large.cpu");
     let data = std::fs::read(path).expect("large.cpu");
-    parse(&data, &Limits::default()).expect("large.cpu parses")
+    let parsed = parse(&data, &Limits::default()).expect("large.cpu parses");
+    let mut p = ops::merge(&[&parsed]).expect("large.cpu merges");
+    ops::aggregate_granularity(&mut p, ops::Granularity::Functions, false);
+    p
 }
 
 /// The options of `ferroprof -<format>` on a CPU profile (pprof's defaults for the command).
