@@ -193,7 +193,7 @@ pub(super) fn add_sample(
         return;
     }
     if !labels.is_empty() {
-        add_to(find_or_add_tag(&mut node.label_tags, labels, "", 0));
+        add_to_tag(&mut node.label_tags, labels, ("", 0), add_to);
     }
     if let Some(values) = s.num_label.get("bytes") {
         if !node.numeric_tags.contains_key(labels) {
@@ -204,26 +204,31 @@ pub(super) fn add_sample(
         };
         for &v in values {
             let name = measurement::scaled_label(v, &opts.bytes_unit, &opts.tag_unit);
-            add_to(find_or_add_tag(tags, &name, &opts.bytes_unit, v));
+            add_to_tag(tags, &name, (&opts.bytes_unit, v), add_to);
         }
     }
 }
 
-/// The tag `name` of `tags`, added if missing. Looks up before inserting so that the common
-/// case, a tag the node already has, allocates nothing.
-fn find_or_add_tag<'t>(tags: &'t mut TagMap, name: &str, unit: &str, value: i64) -> &'t mut Tag {
-    if !tags.contains_key(name) {
-        tags.insert(
-            name.to_string(),
-            Tag {
-                name: name.to_string(),
-                unit: unit.to_string(),
-                value,
-                ..Default::default()
-            },
-        );
+/// Applies `add` to the tag `name` of `tags`, added (with this unit and value) if missing. One
+/// lookup and no allocation in the common case, a tag the node already has.
+fn add_to_tag(
+    tags: &mut TagMap,
+    name: &str,
+    (unit, value): (&str, i64),
+    add: impl FnOnce(&mut Tag),
+) {
+    if let Some(tag) = tags.get_mut(name) {
+        add(tag);
+        return;
     }
-    tags.get_mut(name).expect("the tag was just inserted")
+    let mut tag = Tag {
+        name: name.to_string(),
+        unit: unit.to_string(),
+        value,
+        ..Default::default()
+    };
+    add(&mut tag);
+    tags.insert(name.to_string(), tag);
 }
 
 /// Builds the graph of `profile` (the call tree with `opts.call_tree`).
