@@ -244,9 +244,7 @@ pub(crate) fn greeting(profile: &Profile, config: &Config) -> Vec<String> {
 
 /// Aggregates at the configured granularity (nothing to do for addresses with inlines).
 fn aggregate(p: &mut Profile, cfg: &Config) {
-    let granularity = ops::Granularity::from_name(cfg.granularity.name())
-        .expect("report and ops name the same granularities");
-    ops::aggregate_granularity(p, granularity, cfg.noinlines);
+    ops::aggregate_granularity(p, cfg.granularity, cfg.noinlines);
 }
 
 /// Runs the report writer for the options' format (`-proto` re-encodes the profile here);

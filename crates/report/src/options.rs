@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
+/// The level at which the driver aggregated the profile before reporting (`-granularity`): the
+/// profile crate's, so that aggregation and reports share one definition.
+pub use ferroprof_profile::ops::Granularity;
+
 /// The report to produce (pprof's `report.Callgrind`, `report.Text`, …).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
@@ -48,48 +52,6 @@ impl OutputFormat {
     /// Whether the report draws a graph (legend with full headers, entropy order, nodelets).
     pub fn is_visual(self) -> bool {
         self == OutputFormat::Dot
-    }
-}
-
-/// The level at which the driver aggregated the profile before reporting (`-granularity`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Granularity {
-    /// One node per function (the default).
-    #[default]
-    Functions,
-    /// One node per function and source file.
-    FileFunctions,
-    /// One node per source file.
-    Files,
-    /// One node per function, file and line.
-    Lines,
-    /// One node per instruction address.
-    Addresses,
-}
-
-impl Granularity {
-    /// pprof's name for the granularity.
-    pub fn name(self) -> &'static str {
-        match self {
-            Granularity::Functions => "functions",
-            Granularity::FileFunctions => "filefunctions",
-            Granularity::Files => "files",
-            Granularity::Lines => "lines",
-            Granularity::Addresses => "addresses",
-        }
-    }
-
-    /// The granularity with this pprof name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Granularity::Functions,
-            Granularity::FileFunctions,
-            Granularity::Files,
-            Granularity::Lines,
-            Granularity::Addresses,
-        ]
-        .into_iter()
-        .find(|g| g.name() == name)
     }
 }
 
