@@ -5,23 +5,8 @@ use ferroprof_profile::legacy::parse_legacy;
 use ferroprof_profile::{write_raw, Error, Profile};
 use ferroprof_testsupport::fixture;
 
-/// google/pprof's legacy test profiles that come with a `.string` dump of their parse.
-const WITH_DUMPS: &[&str] = &[
-    "cppbench.contention",
-    "cppbench.cpu",
-    "cppbench.growth",
-    "cppbench.heap",
-    "cppbench.thread",
-    "cppbench.thread.all",
-    "cppbench.thread.none",
-    "go.crc32.cpu",
-    "go.godoc.thread",
-    "gobench.cpu",
-    "gobench.heap",
-    "java.contention",
-    "java.cpu",
-    "java.heap",
-];
+mod legacy_fixtures;
+use legacy_fixtures::GOOGLE_LEGACY as WITH_DUMPS;
 
 fn parse_file(rel: &str) -> Profile {
     let data = std::fs::read(fixture(rel)).expect("read fixture");

@@ -15,6 +15,8 @@ use ferroprof_profile::ops::{
 use ferroprof_profile::{parse, write_raw, Limits};
 use ferroprof_testsupport::{fixture, have_go};
 
+mod legacy_fixtures;
+
 /// The oracle's `main`: for each file argument, writes `FILE.go` holding `OK\n` and the dump,
 /// or `ERR message`.
 const ORACLE_MAIN: &str = r#"package main
@@ -104,22 +106,7 @@ fn ours(data: &[u8]) -> String {
 
 /// Legacy fixtures: google/pprof's and Go 1.19's `debug=1`/`debug=2` texts.
 fn fixtures() -> Vec<(String, Vec<u8>)> {
-    let google = [
-        "cppbench.contention",
-        "cppbench.cpu",
-        "cppbench.growth",
-        "cppbench.heap",
-        "cppbench.thread",
-        "cppbench.thread.all",
-        "cppbench.thread.none",
-        "go.crc32.cpu",
-        "go.godoc.thread",
-        "gobench.cpu",
-        "gobench.heap",
-        "java.contention",
-        "java.cpu",
-        "java.heap",
-    ];
+    let google = legacy_fixtures::GOOGLE_LEGACY;
     let mut files: Vec<String> = google
         .iter()
         .map(|n| format!("google-pprof/profile/testdata/{n}"))
