@@ -358,21 +358,6 @@ fn wait_child(pid: libc::pid_t, limit: Duration) -> Option<i32> {
     }
 }
 
-fn go_pprof(args: &[&str]) -> String {
-    let out = std::process::Command::new("go")
-        .args(["tool", "pprof"])
-        .args(args)
-        .output()
-        .expect("run go tool pprof");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "go tool pprof {args:?}: {}{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
-}
-
 /// `go tool pprof` reads `mutex` and `block` from the agent, as protobuf and as `debug=1`
 /// text, with Go's sample types, and names the Rust function that released (mutex) or waited
 /// (block).
@@ -394,12 +379,14 @@ fn go_tool_pprof_reads_mutex_and_block_endpoints() {
         .expect("start server");
     let addr = server.local_addr();
     let base = format!("http://{addr}/debug/pprof");
-    let mutex_raw = go_pprof(&["-raw", &format!("{base}/mutex")]);
-    let mutex_top = go_pprof(&["-top", &format!("{base}/mutex")]);
-    let block_top = go_pprof(&["-top", &format!("{base}/block")]);
+    let mutex_raw = ferroprof_testsupport::go_tool_pprof(&["-raw", &format!("{base}/mutex")]);
+    let mutex_top = ferroprof_testsupport::go_tool_pprof(&["-top", &format!("{base}/mutex")]);
+    let block_top = ferroprof_testsupport::go_tool_pprof(&["-top", &format!("{base}/block")]);
     let text_tops: Vec<String> = ["mutex", "block"]
         .iter()
-        .map(|name| go_pprof(&["-top", &format!("{base}/{name}?debug=1")]))
+        .map(|name| {
+            ferroprof_testsupport::go_tool_pprof(&["-top", &format!("{base}/{name}?debug=1")])
+        })
         .collect();
     let mutex_text = support::get(addr, "/debug/pprof/mutex?debug=1").text();
     let index = support::get(addr, "/debug/pprof/").text();

@@ -386,21 +386,6 @@ fn go_visible_leak() -> Vec<Vec<u8>> {
     (0..64).map(|i| black_box(vec![i as u8; 8192])).collect()
 }
 
-fn go_pprof(args: &[&str]) -> String {
-    let out = std::process::Command::new("go")
-        .args(["tool", "pprof"])
-        .args(args)
-        .output()
-        .expect("run go tool pprof");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "go tool pprof {args:?}: {}{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
-}
-
 /// `go tool pprof` reads heap and allocs from the agent's endpoints, as protobuf and as
 /// `debug=1` text, with Go's sample types and the Rust functions that allocated.
 #[test]
@@ -413,14 +398,18 @@ fn go_tool_pprof_reads_heap_and_allocs_endpoints() {
     let kept = go_visible_leak();
     let server = ferroprof::serve("127.0.0.1:0").expect("start server");
     let base = format!("http://{}/debug/pprof", server.local_addr());
-    let heap_raw = go_pprof(&["-raw", &format!("{base}/heap")]);
-    let allocs_raw = go_pprof(&["-raw", &format!("{base}/allocs")]);
-    let top = go_pprof(&["-top", "-sample_index=inuse_space", &format!("{base}/heap")]);
+    let heap_raw = ferroprof_testsupport::go_tool_pprof(&["-raw", &format!("{base}/heap")]);
+    let allocs_raw = ferroprof_testsupport::go_tool_pprof(&["-raw", &format!("{base}/allocs")]);
+    let top = ferroprof_testsupport::go_tool_pprof(&[
+        "-top",
+        "-sample_index=inuse_space",
+        &format!("{base}/heap"),
+    ]);
     let dir = std::env::temp_dir().join(format!("ferroprof-heap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let text_path = dir.join("heap.txt");
     std::fs::write(&text_path, heap::text()).unwrap();
-    let text_raw = go_pprof(&["-raw", text_path.to_str().unwrap()]);
+    let text_raw = ferroprof_testsupport::go_tool_pprof(&["-raw", text_path.to_str().unwrap()]);
     server.shutdown();
     heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
     drop(kept);

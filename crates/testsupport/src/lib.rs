@@ -41,6 +41,23 @@ pub fn have_go(test: &str) -> bool {
     have_tool("go", "golang-go", test)
 }
 
+/// Runs `go tool pprof ARGS` and returns its standard output; fails the test, with Go's standard
+/// error, when it does not succeed. Call [`have_go`] first.
+pub fn go_tool_pprof(args: &[&str]) -> String {
+    let out = std::process::Command::new("go")
+        .args(["tool", "pprof"])
+        .args(args)
+        .output()
+        .expect("run go tool pprof");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "go tool pprof {args:?}: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
 /// Whether `tool` is on PATH; when missing, prints a loud skip naming the Debian package, or
 /// panics in CI, where `.ci/run` installs every tool the tests need.
 pub fn have_tool(tool: &str, package: &str, test: &str) -> bool {
