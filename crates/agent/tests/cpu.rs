@@ -225,13 +225,7 @@ extern "C" fn app_handler(_: libc::c_int) {}
 /// A7: an application handler makes start fail and stays in place; after a profile the previous
 /// disposition returns (SIG_DFL becomes SIG_IGN so late signals cannot kill the process), and a
 /// `kill -PROF` storm before, during and after profiling is survived and counted.
-///
-/// Run in a process of its own (`scripts/test-all` runs it with `--ignored`): after another
-/// profile has run in the same process, the `kill -PROF` storm during profiling is sometimes not
-/// counted at all (3 of 6 runs of this binary) — an open defect of the agent's signal state
-/// across profiles, tracked in issue 6.
 #[test]
-#[ignore = "needs a fresh process: scripts/test-all runs it alone with --ignored"]
 fn signal_coexistence_restoration_and_storm() {
     let _l = lock();
     // SAFETY: swaps SIGPROF dispositions around the profiler, restored at the end.

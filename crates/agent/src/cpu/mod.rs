@@ -154,6 +154,9 @@ fn start_running(config: &CpuConfig) -> Result<CpuProfilerGuard> {
         busy: Default::default(),
     });
     let cookie = sampler.cookie;
+    // The baseline is taken before our handler can count anything: the caller may send
+    // signals as soon as `start` returns, before the profiler thread runs.
+    let foreign_before = signal::FOREIGN.load(Ordering::SeqCst);
     let installed = crate::signals::install(libc::SIGPROF, signal::on_sigprof)?;
     signal::publish(sampler);
     let stop = Arc::new(AtomicBool::new(false));
@@ -165,7 +168,7 @@ fn start_running(config: &CpuConfig) -> Result<CpuProfilerGuard> {
             let mut timers = timers::ThreadTimers::new(period_nanos, cookie);
             let first = timers.sync();
             let _ = started_tx.send(first.map_err(|e| e.to_string()));
-            run(hz, period_nanos, timers, &stop2, installed)
+            run(hz, period_nanos, timers, &stop2, installed, foreign_before)
         });
     let thread = match spawned {
         Ok(t) => t,
@@ -199,11 +202,11 @@ fn run(
     mut timers: timers::ThreadTimers,
     stop: &AtomicBool,
     installed: crate::signals::Installed,
+    foreign_before: usize,
 ) -> Result<CpuProfile> {
     let start = SystemTime::now();
     let started = Instant::now();
     let mut stacks = HashMap::new();
-    let foreign_before = signal::FOREIGN.load(Ordering::Relaxed);
     let mut last_scan = Instant::now();
     let mut last_count = thread_count();
     while !stop.load(Ordering::SeqCst) {
@@ -236,7 +239,7 @@ fn run(
         start,
         duration,
         lost,
-        foreign_signals: (signal::FOREIGN.load(Ordering::Relaxed) - foreign_before) as u64,
+        foreign_signals: (signal::FOREIGN.load(Ordering::SeqCst) - foreign_before) as u64,
         handler_replaced,
     })
 }
