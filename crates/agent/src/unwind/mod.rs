@@ -59,23 +59,28 @@ pub(crate) enum CaptureError {
 
 impl Unwinder {
     /// Builds the unwinder with `concurrency` scratch buffers (captures that may run at once).
-    /// This allocates: call it before signals can arrive.
+    /// This allocates: call it before signals can arrive. The profiler's memory, so never
+    /// sampled by the heap profiler, whichever thread builds it.
     pub(crate) fn new(concurrency: usize) -> Unwinder {
-        let mut inner = ArchUnwinder::new();
-        for m in modules::loaded_modules() {
-            inner.add_module(m.into_framehop());
-        }
-        let scratch = (0..concurrency.max(1))
-            .filter_map(|_| {
-                Some(Scratch {
-                    busy: AtomicBool::new(false),
-                    stack: UnsafeCell::new(vec![0u8; stack::STACK_COPY_BYTES].into_boxed_slice()),
-                    cache: UnsafeCell::new(ArchCache::new_in()),
-                    run_stack: run_stack::RunStack::new()?,
+        crate::heap::untracked(|| {
+            let mut inner = ArchUnwinder::new();
+            for m in modules::loaded_modules() {
+                inner.add_module(m.into_framehop());
+            }
+            let scratch = (0..concurrency.max(1))
+                .filter_map(|_| {
+                    Some(Scratch {
+                        busy: AtomicBool::new(false),
+                        stack: UnsafeCell::new(
+                            vec![0u8; stack::STACK_COPY_BYTES].into_boxed_slice(),
+                        ),
+                        cache: UnsafeCell::new(ArchCache::new_in()),
+                        run_stack: run_stack::RunStack::new()?,
+                    })
                 })
-            })
-            .collect();
-        Unwinder { inner, scratch }
+                .collect();
+            Unwinder { inner, scratch }
+        })
     }
 
     /// Writes the interrupted thread's stack into `out`, leaf first, as lookup addresses (the
