@@ -125,3 +125,64 @@ fn operations_keep_fixtures_valid() {
         }
     }
 }
+
+/// A line describing a merge result: element counts and an FNV-1a digest of its `-raw` dump.
+fn merge_digest(name: &str, case: &str, p: &Profile) -> String {
+    let mut raw = Vec::new();
+    ferroprof_profile::write_raw(p, &mut raw).expect("raw dump to memory");
+    let digest = raw.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!(
+        "{name} {case}: {} samples, {} locations, {} functions, {} mappings, raw {} bytes {digest:016x}\n",
+        p.sample.len(),
+        p.location.len(),
+        p.function.len(),
+        p.mapping.len(),
+        raw.len()
+    )
+}
+
+/// `p` with the values of every other sample negated: merged with `p`, half the sums cancel
+/// out, which makes the merger run its second pass.
+fn every_other_negated(p: &Profile) -> Profile {
+    let mut q = p.clone();
+    for s in q.sample.iter_mut().step_by(2) {
+        for v in &mut s.value {
+            *v = v.wrapping_neg();
+        }
+    }
+    q
+}
+
+/// Merge and compact results on every fixture, as digests recorded from the merger that copied
+/// its sources (before it moved out of owned ones): one profile alone, a profile with itself,
+/// with a copy whose sums cancel for every other sample, and each fixture with the next
+/// compatible one. Renumbering, dedup and zero-sample rules must give the same profiles.
+#[test]
+fn merge_results_match_the_copying_merger() {
+    let profiles = fixture_profiles();
+    let mut out = String::new();
+    for (i, (path, p)) in profiles.iter().enumerate() {
+        let name = path.file_name().expect("file name").to_string_lossy();
+        out += &merge_digest(&name, "compact", &compact(p));
+        let doubled = merge(&[p, p]).expect("merge with itself");
+        out += &merge_digest(&name, "self", &doubled);
+        let negated = every_other_negated(p);
+        let cancelled = merge(&[p, &negated]).expect("merge with negated copy");
+        out += &merge_digest(&name, "cancel", &cancelled);
+        let next = profiles[i + 1..]
+            .iter()
+            .find(|(_, q)| ferroprof_profile::ops::check_compatible(p, q).is_ok());
+        if let Some((next_path, q)) = next {
+            let next_name = next_path.file_name().expect("file name").to_string_lossy();
+            let pair = merge(&[p, q, p]).expect("compatible profiles merge");
+            out += &merge_digest(&name, &format!("with {next_name}"), &pair);
+        }
+    }
+    ferroprof_testsupport::assert_golden(
+        env!("CARGO_MANIFEST_DIR"),
+        "merge/fixtures.digests",
+        &out,
+    );
+}
