@@ -22,10 +22,10 @@
 //! - Accuracy: each sample stands for one timer period plus the periods the kernel merged into
 //!   it (`si_overrun`). Linux checks thread CPU timers on scheduler ticks while the thread runs,
 //!   so the CPU time a thread used since its last check is lost when it exits or the profile
-//!   stops. Measured on a loaded 2-vCPU VM: one spinning thread 98–99% of its CPU time; two
-//!   threads competing for the CPUs 85–96% in release builds (70% in debug builds, where the
-//!   handler is slower); longer profiles lose proportionally less (Go's per-thread timers share
-//!   this).
+//!   stops; longer profiles lose proportionally less (Go's per-thread timers share this).
+//!   Measured on a 2-vCPU VM with two other processes spinning (load average 6): two threads
+//!   competing for the CPUs 96–99% of `getrusage` in release builds. (Before the overrun
+//!   periods were counted, the same run gave 68%.)
 //! - Stops in order: timers deleted, a grace period for queued signals, the sampler
 //!   retracted (waiting for handlers in flight), then the previous handler restored.
 //! - Interrupted system calls restart (`SA_RESTART`); calls that Linux never restarts
@@ -259,7 +259,7 @@ fn drain(sampler: &Sampler, stacks: &mut HashMap<StackKey, u64>) {
     sampler.buffer.drain(|r| {
         *stacks
             .entry((r.frames[..r.depth].to_vec(), r.labels))
-            .or_insert(0) += 1;
+            .or_insert(0) += r.weight;
     });
 }
 
