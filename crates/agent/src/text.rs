@@ -29,9 +29,12 @@ impl<'a> Symbols<'a> {
     /// The inline chain at `addr` (innermost first) and its offset from its symbol's entry.
     fn frames(&mut self, addr: u64) -> &(Vec<Frame>, u64) {
         let process = self.process;
-        self.memo
-            .entry(addr)
-            .or_insert_with(|| (symbols::frames(process, addr), symbols::entry_offset(addr)))
+        self.memo.entry(addr).or_insert_with(|| {
+            (
+                symbols::frames(process, addr),
+                symbols::entry_offset_in(process, addr),
+            )
+        })
     }
 }
 
@@ -149,7 +152,8 @@ pub(crate) fn count_profile(name: &str, records: &[(Vec<u64>, usize, i64)]) -> S
 }
 
 /// Go's `debug=2` dump, one "goroutine" per thread:
-/// `goroutine TID [STATE, thread "NAME"]:`, then `func(...)` and `\tfile:line +0xOFF` per frame.
+/// `goroutine TID [STATE, thread "NAME"]:`, then `func(...)` and `\tfile:line +0xOFF` per frame
+/// (callers' offsets from their return addresses, as Go's traceback prints them).
 pub(crate) fn thread_dump(dump: &crate::threads::ThreadDump) -> String {
     let process = symbols::process();
     let mut symbols = Symbols::new(&process);
@@ -165,8 +169,10 @@ pub(crate) fn thread_dump(dump: &crate::threads::ThreadDump) -> String {
             "goroutine {} [{}, thread {:?}{note}]:",
             t.tid, t.state, t.name
         );
-        for &addr in &t.frames {
+        for (i, &addr) in t.frames.iter().enumerate() {
             let (frames, off) = symbols.frames(addr);
+            // Go's traceback prints callers' offsets from their return addresses.
+            let off = off + u64::from(i > 0);
             if frames.is_empty() {
                 let _ = writeln!(out, "?(...)\n\t?:0 {addr:#x}");
                 continue;

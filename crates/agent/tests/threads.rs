@@ -184,6 +184,40 @@ fn goroutine_text_formats_and_proto() {
     drop(parked);
 }
 
+/// `func+0xoff` is the offset from the function's entry as the symbol table states it, also for
+/// functions the loader does not export: the `parked_worker` line's address less its offset is
+/// the function's address, in `debug=1`; `debug=2` prints the same offsets.
+#[test]
+fn text_offsets_are_from_the_function_entry() {
+    let _l = lock();
+    let parked = park(2, "offset");
+    let router = Router::standard(&Config::default());
+    let debug1 = router.handle(&Request::get("/debug/pprof/goroutine?debug=1"));
+    let text = String::from_utf8(debug1.body).unwrap();
+    let entry = parked_worker as *const () as u64;
+    let line = text
+        .lines()
+        .find(|l| l.contains("\tthreads::parked_worker+0x"))
+        .expect(&text);
+    let mut cells = line.split('\t').filter(|c| !c.is_empty()).skip(1);
+    let addr = u64::from_str_radix(cells.next().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let (_, off) = cells.next().unwrap().rsplit_once("+0x").unwrap();
+    let off = u64::from_str_radix(off, 16).unwrap();
+    assert!(off > 0, "{line}");
+    assert_eq!(addr - off, entry, "{line}: entry {entry:#x}");
+
+    let debug2 = router.handle(&Request::get("/debug/pprof/goroutine?debug=2"));
+    let text = String::from_utf8(debug2.body).unwrap();
+    let frame = text
+        .split("threads::parked_worker(...)\n\t")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect(&text);
+    // debug=2 prints return addresses (one past the lookup address of debug=1).
+    assert!(frame.ends_with(&format!(" +{:#x}", off + 1)), "{frame}");
+    drop(parked);
+}
+
 #[test]
 fn labels_appear_in_goroutine_records() {
     let _l = lock();

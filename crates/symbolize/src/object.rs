@@ -222,6 +222,12 @@ impl ObjectSymbolizer {
         Ok(frames)
     }
 
+    /// The start of the symbol-table function holding `svma` (Go's function entry, from which
+    /// its text formats print `func+0xoff`); `None` when no function symbol covers it.
+    pub fn function_start(&self, svma: Svma) -> Option<Svma> {
+        self.function_table().function_start(svma.0).map(Svma)
+    }
+
     /// The one frame `go tool pprof` (Go 1.19) gives for `svma`: the physical function as DWARF
     /// names it (the symbol table's name when DWARF has none) with the innermost file and line,
     /// the file path cleaned as Go's `path.Join` leaves it (`./a/b.go` → `a/b.go`). This is

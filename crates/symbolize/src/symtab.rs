@@ -62,9 +62,18 @@ impl SymbolTable {
 
     /// The name of the function holding `addr`.
     pub(crate) fn function_at(&self, addr: u64) -> Option<&str> {
+        self.holding(addr).map(|s| &*s.name)
+    }
+
+    /// The start address of the function holding `addr`.
+    pub(crate) fn function_start(&self, addr: u64) -> Option<u64> {
+        self.holding(addr).map(|s| s.start)
+    }
+
+    fn holding(&self, addr: u64) -> Option<&FunctionSymbol> {
         let after = self.symbols.partition_point(|s| s.start <= addr);
         let sym = &self.symbols[after.checked_sub(1)?];
-        (addr < sym.end).then_some(&*sym.name)
+        (addr < sym.end).then_some(sym)
     }
 }
 
@@ -175,5 +184,8 @@ mod tests {
         assert_eq!(t.function_at(0xff), None);
         assert_eq!(t.function_at(0xfff), Some("d"));
         assert_eq!(t.function_at(0x1000), None);
+        assert_eq!(t.function_start(0x10f), Some(0x100));
+        assert_eq!(t.function_start(0x2ff), Some(0x200));
+        assert_eq!(t.function_start(0x110), None);
     }
 }

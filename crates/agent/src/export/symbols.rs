@@ -84,17 +84,19 @@ pub(crate) fn build_id(process: &ProcessSymbolizer, path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The offset of `addr` from the start of its dynamic symbol (Go's `func+0xoff`), when the
-/// loader knows the symbol; 0 otherwise (symbols outside the dynamic table have no entry
-/// address in the symbolizer's answer).
+/// The offset of `addr` from the start of the function symbol holding it (Go's
+/// `func+0xoff`), from the object's symbol table; 0 when no symbol covers it.
+pub(crate) fn entry_offset_in(process: &ProcessSymbolizer, addr: u64) -> u64 {
+    let avma = Avma(addr);
+    let start = process.entry_for(avma).and_then(|entry| {
+        let object = process.object(&entry.path)?;
+        let svma = object.bias(&entry.range, avma).ok()?.svma(avma);
+        Some((svma, object.function_start(svma)?))
+    });
+    start.map_or(0, |(svma, start)| svma.0.saturating_sub(start.0))
+}
+
+/// [`entry_offset_in`] through this process's cached symbolizer.
 pub(crate) fn entry_offset(addr: u64) -> u64 {
-    // SAFETY: a zeroed Dl_info is a valid out-parameter; dladdr only reads loader state.
-    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-    // SAFETY: `info` is a valid out-pointer; `addr` is only compared, never dereferenced.
-    let found = unsafe { libc::dladdr(addr as *const libc::c_void, &mut info) } != 0;
-    if found && !info.dli_saddr.is_null() {
-        addr.saturating_sub(info.dli_saddr as u64)
-    } else {
-        0
-    }
+    entry_offset_in(&process(), addr)
 }
