@@ -4,10 +4,12 @@
 
 mod build;
 mod id_hash;
+mod node_tags;
 mod order;
 mod shorten;
 mod tree;
 mod trim;
+mod walk;
 
 use std::collections::BTreeMap;
 

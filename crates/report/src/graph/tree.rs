@@ -1,8 +1,9 @@
 //! The context-sensitive call tree (`-call_tree`): one node per distinct path from a root, and
 //! trimming that splices dropped nodes out of their paths.
 
-use super::build::{add_sample, join_labels, select_nodes, GraphBuilder};
+use super::build::{select_nodes, GraphBuilder};
 use super::id_hash::IdMap;
+use super::node_tags::NodeTags;
 use super::{Edge, EdgeId, Graph, Node, NodeId};
 
 impl GraphBuilder<'_> {
@@ -13,12 +14,11 @@ impl GraphBuilder<'_> {
         let mut children: IdMap<(NodeId, usize), NodeId> = IdMap::default();
         let mut edge_of: IdMap<(NodeId, NodeId), EdgeId> = IdMap::default();
         let mut names: Vec<Option<String>> = Vec::new();
-        for s in &self.profile().sample {
-            let weights = opts.weights(s);
-            if weights == (0, 0) {
-                continue;
-            }
-            let labels = join_labels(s);
+        let mut tags = opts.tags.then(NodeTags::default);
+        let (groups, label_names) = self.groups(opts.tags);
+        for group in groups {
+            let s = &self.profile().sample[group.sample];
+            let (w, dw) = group.weights;
             let mut parent: Option<NodeId> = None;
             for id in s.location.iter().rev() {
                 let Some(infos) = self.location_infos(*id) else {
@@ -43,17 +43,30 @@ impl GraphBuilder<'_> {
                         });
                         g.nodes.len() - 1
                     });
-                    add_sample(&mut g.nodes[n], weights, &labels, s, opts, false);
+                    let node = &mut g.nodes[n];
+                    node.cum = node.cum.wrapping_add(w);
+                    node.cum_div = node.cum_div.wrapping_add(dw);
+                    if let Some(tags) = &mut tags {
+                        tags.add(n, group, s, false);
+                    }
                     if let Some(p) = parent {
                         let inline = lidx != infos.len() - 1;
-                        add_tree_edge(&mut g, &mut edge_of, p, n, weights, inline);
+                        add_tree_edge(&mut g, &mut edge_of, p, n, group.weights, inline);
                     }
                     parent = Some(n);
                 }
             }
             if let Some(leaf) = parent {
-                add_sample(&mut g.nodes[leaf], weights, &labels, s, opts, true);
+                let node = &mut g.nodes[leaf];
+                node.flat = node.flat.wrapping_add(w);
+                node.flat_div = node.flat_div.wrapping_add(dw);
+                if let Some(tags) = &mut tags {
+                    tags.add(leaf, group, s, true);
+                }
             }
+        }
+        if let Some(tags) = tags {
+            tags.finish(label_names, opts, &mut g, |n| n);
         }
         select_nodes(g, opts.drop_negative)
     }

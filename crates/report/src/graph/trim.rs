@@ -158,23 +158,24 @@ pub fn trimmed_graph(rpt: &Report<'_>) -> TrimmedGraph {
         }
     };
 
-    let mut g = if tree {
-        builder.build_tree()
-    } else {
-        builder.build(None)
-    };
-    let total = g.flat_sum();
-    let node_cutoff = ((total as f64 * o.effective_node_fraction()) as i64).wrapping_abs();
-    let edge_cutoff = ((total as f64 * o.effective_edge_fraction()) as i64).wrapping_abs();
-    let mut dropped_nodes = 0;
-    if node_cutoff > 0 {
-        let keep = g.nodes_above_cutoff(node_cutoff);
-        let kept = keep.iter().filter(|k| **k).count();
-        if kept != g.nodes.len() {
-            dropped_nodes = g.nodes.len() - kept;
-            rebuild(&mut g, &keep);
+    let (mut g, total, dropped_nodes) = if tree {
+        let mut g = builder.build_tree();
+        let total = g.flat_sum();
+        let node_cutoff = cutoff(total, o.effective_node_fraction());
+        let mut dropped = 0;
+        if node_cutoff > 0 {
+            let keep = g.nodes_above_cutoff(node_cutoff);
+            dropped = keep.iter().filter(|k| !**k).count();
+            if dropped > 0 {
+                rebuild(&mut g, &keep);
+            }
         }
-    }
+        (g, total, dropped)
+    } else {
+        above_node_fraction(&builder, o.effective_node_fraction())
+    };
+    let node_cutoff = cutoff(total, o.effective_node_fraction());
+    let edge_cutoff = cutoff(total, o.effective_edge_fraction());
     let orig_count = g.nodes.len();
     g.sort_nodes(order);
     if let Some(count) = o.effective_node_count() {
@@ -196,5 +197,29 @@ pub fn trimmed_graph(rpt: &Report<'_>) -> TrimmedGraph {
         orig_count,
         dropped_nodes,
         dropped_edges,
+    }
+}
+
+/// The weight below which nodes (or edges) go: `fraction` of the total.
+fn cutoff(total: i64, fraction: f64) -> i64 {
+    ((total as f64 * fraction) as i64).wrapping_abs()
+}
+
+/// The graph of the nodes above the node fraction of the total, the total and how many nodes
+/// fell below. The full graph's weights alone decide which nodes stay, so it is only walked,
+/// never built; the graph is built once, from a walk over the kept nodes (or from that first
+/// walk when nothing is dropped and no tags are needed).
+fn above_node_fraction(builder: &GraphBuilder<'_>, fraction: f64) -> (Graph, i64, usize) {
+    let opts = builder.options();
+    let full = builder.walk(None, false);
+    let total = full.flat_sum(opts.drop_negative);
+    let node_cutoff = cutoff(total, fraction);
+    let above = (node_cutoff > 0)
+        .then(|| full.infos_above(node_cutoff, opts.drop_negative))
+        .flatten();
+    match above {
+        Some((kept, dropped)) => (builder.build(Some(&kept)), total, dropped),
+        None if opts.tags => (builder.build(None), total, 0),
+        None => (full.into_graph(builder), total, 0),
     }
 }
