@@ -91,6 +91,16 @@ impl Tracker {
         }
     }
 
+    /// Runs `acquire`, a blocking acquisition of the lock, as a wait on it (from
+    /// [`Tracker::begin_wait`] to the end of `acquire`). Out of line: callers first try the
+    /// lock and come here only when it is held.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn wait_for<R>(&self, acquire: impl FnOnce() -> R) -> R {
+        let _wait = self.begin_wait();
+        acquire()
+    }
+
     /// The end of a timed wait: records it in the block profile with the caller's stack.
     #[inline(never)]
     fn end_wait(&self, start_nanos: u64) {

@@ -33,6 +33,7 @@ mod rwlock;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+use crate::contention::tracker::Tracker;
 pub use condvar::{Barrier, Condvar};
 pub use guard::Guard;
 pub use mutex::{Mutex, MutexGuard};
@@ -49,6 +50,35 @@ pub mod mpsc {
     pub use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 }
 
+/// A std lock's acquisition: the guard of `fast` (the original's `try_` operation) or, only
+/// when that would block, of `slow` (its blocking operation) timed as a wait on `tracker`;
+/// poisoning as the original reports it.
+#[inline]
+fn acquire<'a, G>(
+    tracker: &'a Tracker,
+    fast: TryLockResult<G>,
+    slow: impl FnOnce() -> LockResult<G>,
+) -> LockResult<Guard<'a, G>> {
+    let r = match fast {
+        Ok(g) => Ok(g),
+        Err(TryLockError::Poisoned(e)) => Err(e),
+        Err(TryLockError::WouldBlock) => tracker.wait_for(slow),
+    };
+    map_lock(r, |g| Guard::new(g, tracker))
+}
+
+/// A std lock's `try_` operation: `r` (the original's) with its guard wrapped.
+#[inline]
+fn try_acquire<G>(tracker: &Tracker, r: TryLockResult<G>) -> TryLockResult<Guard<'_, G>> {
+    match r {
+        Ok(g) => Ok(Guard::new(g, tracker)),
+        Err(TryLockError::Poisoned(p)) => Err(TryLockError::Poisoned(PoisonError::new(
+            Guard::new(p.into_inner(), tracker),
+        ))),
+        Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+    }
+}
+
 /// `r` with its guard (also the one inside a poison error) converted by `f`.
 fn map_lock<G, H>(r: LockResult<G>, f: impl FnOnce(G) -> H) -> LockResult<H> {
     match r {
@@ -57,10 +87,21 @@ fn map_lock<G, H>(r: LockResult<G>, f: impl FnOnce(G) -> H) -> LockResult<H> {
     }
 }
 
-/// A failed `try_` acquisition with its guard (if poisoned) converted by `f`.
-fn map_try_err<G, H>(e: TryLockError<G>, f: impl FnOnce(G) -> H) -> TryLockError<H> {
-    match e {
-        TryLockError::Poisoned(p) => TryLockError::Poisoned(PoisonError::new(f(p.into_inner()))),
-        TryLockError::WouldBlock => TryLockError::WouldBlock,
-    }
+/// `Default` (a new lock holding the data's default) and `Debug` (the original lock's output)
+/// for instrumented lock types `$lock<T>`: structs with a `new` and the original in `inner`.
+macro_rules! default_and_debug {
+    ($($lock:ident),+) => {$(
+        impl<T: Default> Default for $lock<T> {
+            fn default() -> $lock<T> {
+                $lock::new(T::default())
+            }
+        }
+
+        impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for $lock<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.inner.fmt(f)
+            }
+        }
+    )+};
 }
+use default_and_debug;

@@ -1,9 +1,8 @@
 //! [`Mutex`]: `std::sync::Mutex` feeding the contention profiles.
 
-use std::fmt;
-use std::sync::{LockResult, TryLockError, TryLockResult};
+use std::sync::{LockResult, TryLockResult};
 
-use super::{map_lock, map_try_err, Guard};
+use super::{acquire, default_and_debug, try_acquire, Guard};
 use crate::contention::tracker::Tracker;
 
 /// `std::sync::Mutex` whose contention is recorded in the `mutex` and `block` profiles. Same
@@ -35,28 +34,12 @@ impl<T: ?Sized> Mutex<T> {
     /// Acquires the mutex, blocking the current thread until it is able to do so; an error
     /// (holding the guard) if it is poisoned. A wait is recorded.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
-            Ok(g) => Ok(self.guard(g)),
-            Err(TryLockError::Poisoned(e)) => map_lock(Err(e), |g| self.guard(g)),
-            Err(TryLockError::WouldBlock) => self.lock_contended(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn lock_contended(&self) -> LockResult<MutexGuard<'_, T>> {
-        let wait = self.tracker.begin_wait();
-        let r = self.inner.lock();
-        drop(wait);
-        map_lock(r, |g| self.guard(g))
+        acquire(&self.tracker, self.inner.try_lock(), || self.inner.lock())
     }
 
     /// Attempts to acquire the mutex without blocking.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
-            Ok(g) => Ok(self.guard(g)),
-            Err(e) => Err(map_try_err(e, |g| self.guard(g))),
-        }
+        try_acquire(&self.tracker, self.inner.try_lock())
     }
 
     /// Whether a thread panicked while holding the mutex.
@@ -73,23 +56,9 @@ impl<T: ?Sized> Mutex<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.inner.get_mut()
     }
-
-    fn guard<'a>(&'a self, inner: std::sync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        Guard::new(inner, &self.tracker)
-    }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
+default_and_debug!(Mutex);
 
 impl<T> From<T> for Mutex<T> {
     fn from(value: T) -> Mutex<T> {
@@ -100,6 +69,7 @@ impl<T> From<T> for Mutex<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::TryLockError;
 
     #[test]
     fn behaves_like_std_including_poison() {

@@ -1,10 +1,9 @@
 //! `parking_lot`'s `Mutex` and `RwLock` feeding the contention profiles (feature
 //! `parking_lot`). Same API for the operations listed; no poisoning, as in `parking_lot`.
 
-use std::fmt;
 use std::time::Duration;
 
-use super::Guard;
+use super::{default_and_debug, Guard};
 use crate::contention::tracker::Tracker;
 
 /// `parking_lot::Mutex` whose contention is recorded in the `mutex` and `block` profiles.
@@ -46,19 +45,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Acquires the mutex, waiting (recorded) while another thread holds it.
     #[inline]
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        match self.inner.try_lock() {
-            Some(g) => Guard::new(g, &self.tracker),
-            None => self.lock_contended(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn lock_contended(&self) -> MutexGuard<'_, T> {
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.lock();
-        drop(wait);
-        Guard::new(g, &self.tracker)
+        acquire(&self.tracker, self.inner.try_lock(), || self.inner.lock())
     }
 
     /// Acquires the mutex if it is free now.
@@ -68,12 +55,8 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Acquires the mutex, waiting (recorded) at most `timeout`.
     pub fn try_lock_for(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
-        if let Some(g) = self.inner.try_lock() {
-            return Some(Guard::new(g, &self.tracker));
-        }
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.try_lock_for(timeout);
-        drop(wait);
+        let slow = || self.tracker.wait_for(|| self.inner.try_lock_for(timeout));
+        let g = self.inner.try_lock().or_else(slow);
         g.map(|g| Guard::new(g, &self.tracker))
     }
 
@@ -107,37 +90,13 @@ impl<T: ?Sized> RwLock<T> {
     /// Locks for shared reading, waiting (recorded) while a writer holds the lock.
     #[inline]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
-        match self.inner.try_read() {
-            Some(g) => Guard::new(g, &self.tracker),
-            None => self.read_contended(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn read_contended(&self) -> RwLockReadGuard<'_, T> {
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.read();
-        drop(wait);
-        Guard::new(g, &self.tracker)
+        acquire(&self.tracker, self.inner.try_read(), || self.inner.read())
     }
 
     /// Locks for exclusive writing, waiting (recorded) while anyone holds the lock.
     #[inline]
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
-        match self.inner.try_write() {
-            Some(g) => Guard::new(g, &self.tracker),
-            None => self.write_contended(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn write_contended(&self) -> RwLockWriteGuard<'_, T> {
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.write();
-        drop(wait);
-        Guard::new(g, &self.tracker)
+        acquire(&self.tracker, self.inner.try_write(), || self.inner.write())
     }
 
     /// Locks for reading if possible now.
@@ -161,28 +120,17 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
-impl<T: Default> Default for Mutex<T> {
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
+default_and_debug!(Mutex, RwLock);
 
-impl<T: Default> Default for RwLock<T> {
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
+/// The guard of `fast`, the original's non-blocking attempt, or else of `slow`, its waiting
+/// acquisition, timed as a wait on `tracker`.
+#[inline]
+fn acquire<'a, G>(tracker: &'a Tracker, fast: Option<G>, slow: impl FnOnce() -> G) -> Guard<'a, G> {
+    let g = match fast {
+        Some(g) => g,
+        None => tracker.wait_for(slow),
+    };
+    Guard::new(g, tracker)
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! [`RwLock`]: `std::sync::RwLock` feeding the contention profiles.
 
-use std::fmt;
-use std::sync::{LockResult, TryLockError, TryLockResult};
+use std::sync::{LockResult, TryLockResult};
 
-use super::{map_lock, map_try_err, Guard};
+use super::{acquire, default_and_debug, try_acquire, Guard};
 use crate::contention::tracker::Tracker;
 
 /// `std::sync::RwLock` whose contention (readers and writers alike) is recorded in the
@@ -37,54 +36,22 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Locks for shared reading, blocking while a writer holds the lock. A wait is recorded.
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
-        match self.inner.try_read() {
-            Ok(g) => Ok(self.read_guard(g)),
-            Err(TryLockError::Poisoned(e)) => map_lock(Err(e), |g| self.read_guard(g)),
-            Err(TryLockError::WouldBlock) => self.read_contended(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn read_contended(&self) -> LockResult<RwLockReadGuard<'_, T>> {
-        let wait = self.tracker.begin_wait();
-        let r = self.inner.read();
-        drop(wait);
-        map_lock(r, |g| self.read_guard(g))
+        acquire(&self.tracker, self.inner.try_read(), || self.inner.read())
     }
 
     /// Locks for exclusive writing, blocking while anyone holds the lock. A wait is recorded.
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        match self.inner.try_write() {
-            Ok(g) => Ok(self.write_guard(g)),
-            Err(TryLockError::Poisoned(e)) => map_lock(Err(e), |g| self.write_guard(g)),
-            Err(TryLockError::WouldBlock) => self.write_contended(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn write_contended(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let wait = self.tracker.begin_wait();
-        let r = self.inner.write();
-        drop(wait);
-        map_lock(r, |g| self.write_guard(g))
+        acquire(&self.tracker, self.inner.try_write(), || self.inner.write())
     }
 
     /// Attempts to lock for reading without blocking.
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        self.inner
-            .try_read()
-            .map(|g| self.read_guard(g))
-            .map_err(|e| map_try_err(e, |g| self.read_guard(g)))
+        try_acquire(&self.tracker, self.inner.try_read())
     }
 
     /// Attempts to lock for writing without blocking.
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        self.inner
-            .try_write()
-            .map(|g| self.write_guard(g))
-            .map_err(|e| map_try_err(e, |g| self.write_guard(g)))
+        try_acquire(&self.tracker, self.inner.try_write())
     }
 
     /// Whether a thread panicked while holding the lock for writing.
@@ -101,27 +68,9 @@ impl<T: ?Sized> RwLock<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.inner.get_mut()
     }
-
-    fn read_guard<'a>(&'a self, g: std::sync::RwLockReadGuard<'a, T>) -> RwLockReadGuard<'a, T> {
-        Guard::new(g, &self.tracker)
-    }
-
-    fn write_guard<'a>(&'a self, g: std::sync::RwLockWriteGuard<'a, T>) -> RwLockWriteGuard<'a, T> {
-        Guard::new(g, &self.tracker)
-    }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl<T: Default> Default for RwLock<T> {
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
+default_and_debug!(RwLock);
 
 impl<T> From<T> for RwLock<T> {
     fn from(value: T) -> RwLock<T> {
@@ -132,6 +81,7 @@ impl<T> From<T> for RwLock<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::TryLockError;
 
     #[test]
     fn behaves_like_std_including_poison() {

@@ -5,12 +5,11 @@
 //! stack is the poll stack of the task at that moment (the async functions being polled, then
 //! the runtime's frames).
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::Guard;
+use super::{default_and_debug, Guard};
 use crate::contention::tracker::Tracker;
 
 pub use tokio::sync::{AcquireError, SemaphorePermit, TryAcquireError, TryLockError};
@@ -53,13 +52,7 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, waiting (recorded) while another task holds it.
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        if let Ok(g) = self.inner.try_lock() {
-            return Guard::new(g, &self.tracker);
-        }
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.lock().await;
-        drop(wait);
-        Guard::new(g, &self.tracker)
+        acquire(&self.tracker, self.inner.try_lock(), || self.inner.lock()).await
     }
 
     /// Locks the mutex if it is free now.
@@ -91,24 +84,12 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Locks for shared reading, waiting (recorded) while a writer holds or awaits the lock.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        if let Ok(g) = self.inner.try_read() {
-            return Guard::new(g, &self.tracker);
-        }
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.read().await;
-        drop(wait);
-        Guard::new(g, &self.tracker)
+        acquire(&self.tracker, self.inner.try_read(), || self.inner.read()).await
     }
 
     /// Locks for exclusive writing, waiting (recorded) while anyone holds the lock.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        if let Ok(g) = self.inner.try_write() {
-            return Guard::new(g, &self.tracker);
-        }
-        let wait = self.tracker.begin_wait();
-        let g = self.inner.write().await;
-        drop(wait);
-        Guard::new(g, &self.tracker)
+        acquire(&self.tracker, self.inner.try_write(), || self.inner.write()).await
     }
 
     /// Locks for reading if possible now.
@@ -272,26 +253,22 @@ impl<F: Future> Future for Timed<F> {
     }
 }
 
-impl<T: Default> Default for Mutex<T> {
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
+default_and_debug!(Mutex, RwLock);
 
-impl<T: Default> Default for RwLock<T> {
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
+/// The guard of `fast`, tokio's non-blocking attempt, or else of what `slow`, its waiting
+/// acquisition, resolves to, timed as a wait on `tracker` (the wait also ends when the task
+/// stops waiting: the future is dropped).
+async fn acquire<'a, G, F: Future<Output = G>>(
+    tracker: &'a Tracker,
+    fast: Result<G, TryLockError>,
+    slow: impl FnOnce() -> F,
+) -> Guard<'a, G> {
+    let g = match fast {
+        Ok(g) => g,
+        Err(_) => {
+            let _wait = tracker.begin_wait();
+            slow().await
+        }
+    };
+    Guard::new(g, tracker)
 }
