@@ -57,7 +57,7 @@ pub use error::{Error, FlagError, Result};
 pub use fetch::fetch_profiles;
 pub use http::TlsFiles;
 pub use line_input::PlainLines;
-pub use pipeline::{apply_command_overrides, generate_report};
+pub use pipeline::{apply_command_overrides, generate_report, generate_report_owned};
 pub use shell::{LineReader, Shell};
 pub use source::{Demangle, Sources, SymbolizeMode};
 pub use ui::{CapturedUi, StdUi, Ui};
@@ -84,8 +84,13 @@ where
         return run_shell(&profile, invocation.config, ui, stdout);
     };
     let profile = fetch_profiles(&invocation.sources, ui)?;
+    if invocation.config.output.is_none() && output::streams(command.name) {
+        return output::stream(stdout, |out| {
+            generate_report(&profile, command, &invocation.config, ui, out)
+        });
+    }
     let mut report = Vec::new();
-    generate_report(&profile, command, &invocation.config, ui, &mut report)?;
+    generate_report_owned(profile, command, &invocation.config, ui, &mut report)?;
     output::deliver(
         report,
         command.name,

@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 use crate::ui::Ui;
 
 /// Writes the report `command` of `profile` with `config` to `out`; warnings go to `ui`.
+///
+/// The stages change a copy of `profile`; [`generate_report_owned`] saves the copy.
 pub fn generate_report(
     profile: &Profile,
     command: &Command,
@@ -21,7 +23,19 @@ pub fn generate_report(
     ui: &mut dyn Ui,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let (p, options) = prepare_report(profile, command, config, ui)?;
+    generate_report_owned(profile.clone(), command, config, ui, out)
+}
+
+/// [`generate_report`] of a profile not needed afterwards (a one-shot report): the stages
+/// change it in place, so it is never held twice.
+pub fn generate_report_owned(
+    profile: Profile,
+    command: &Command,
+    config: &Config,
+    ui: &mut dyn Ui,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let (p, options) = prepare_owned(profile, command, config, ui)?;
     let objects = crate::objtool::LocalObjects::new(config.intel_syntax);
     write_with_objects(&p, &options, &FileSources, &objects, out)
 }
@@ -34,7 +48,16 @@ pub(crate) fn prepare_report(
     config: &Config,
     ui: &mut dyn Ui,
 ) -> Result<(Profile, ReportOptions)> {
-    let mut p = profile.clone();
+    prepare_owned(profile.clone(), command, config, ui)
+}
+
+/// [`prepare_report`] on the profile itself.
+fn prepare_owned(
+    mut p: Profile,
+    command: &Command,
+    config: &Config,
+    ui: &mut dyn Ui,
+) -> Result<(Profile, ReportOptions)> {
     let units = ops::num_label_units(&p);
     for warning in units.warnings() {
         ui.print_err(&warning);

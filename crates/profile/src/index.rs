@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::hash::{input_hasher, InputHasher};
+
 use crate::model::{Function, FunctionId, Location, LocationId, Mapping, MappingId, Profile};
 
 /// Ids up to this many times the element count use a dense table; larger (sparse) ids use a hash
@@ -12,7 +14,7 @@ const DENSE_FACTOR: u64 = 4;
 #[derive(Debug)]
 enum Positions {
     Dense(Vec<u32>),
-    Sparse(HashMap<u64, u32>),
+    Sparse(HashMap<u64, u32, InputHasher>),
 }
 
 impl Positions {
@@ -26,7 +28,9 @@ impl Positions {
             }
             Positions::Dense(table)
         } else {
-            Positions::Sparse(ids.enumerate().map(|(pos, id)| (id, pos as u32)).collect())
+            let mut map = HashMap::with_capacity_and_hasher(ids.len(), input_hasher());
+            map.extend(ids.enumerate().map(|(pos, id)| (id, pos as u32)));
+            Positions::Sparse(map)
         }
     }
 

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod hash;
 mod index;
 pub mod legacy;
 mod limits;

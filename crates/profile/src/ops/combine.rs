@@ -9,7 +9,7 @@ use std::num::NonZeroU64;
 use crate::model::{Mapping, MappingId, Profile, ValueType};
 
 use super::labels::{set_label, DIFF_BASE_KEY, DIFF_BASE_VALUE};
-use super::merge::merge;
+use super::merge::merge_owned;
 use super::scale::{normalize, scale, scale_n};
 use super::units;
 
@@ -92,12 +92,14 @@ fn common_value_type(types: &[&ValueType]) -> std::result::Result<Option<ValueTy
     Ok(Some(finest.clone()))
 }
 
-/// `combineProfiles`: [`scale_profiles`] then [`merge`]. `go tool pprof` (Go 1.19) passes even a
-/// single source through it.
+/// `combineProfiles`: [`scale_profiles`] then [`merge_owned`]. `go tool pprof` (Go 1.19) passes
+/// even a single source through it.
+///
+/// The profiles are moved out of `profiles` (each left as `Profile::default()`) and merged
+/// without copies, each dropped once merged.
 pub fn combine_profiles(profiles: &mut [Profile]) -> Result<Profile> {
     scale_profiles(profiles)?;
-    let refs: Vec<&Profile> = profiles.iter().collect();
-    merge(&refs)
+    merge_owned(profiles.iter_mut().map(std::mem::take).collect())
 }
 
 /// The base step of `fetchProfiles`: labels the base's samples `pprof::base=true` for

@@ -1,15 +1,17 @@
 //! `profile.Merge` and `Profile.Compact`: one profile from several, with mappings, locations,
 //! functions and samples deduplicated by key and numbered in first-use order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::num::NonZeroU64;
 
+use hashbrown::HashTable;
+
 use crate::error::{Error, Result};
+use crate::hash::{input_hasher, InputHasher};
 use crate::index::ProfileIndex;
 use crate::model::{
-    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
+    Function, FunctionId, Location, LocationId, Mapping, MappingId, Profile, Sample, ValueType,
 };
 
 /// Merges `profiles` into a new profile, as `go tool pprof` does with several sources.
@@ -27,30 +29,54 @@ use crate::model::{
 /// line. Ids are renumbered 1, 2, … in first-use order: the first profile's first mapping comes
 /// first, then everything in the order samples reach it. Ids a profile references but does not
 /// define are treated as absent.
+///
+/// Each source is copied, one at a time, and merged by moving out of the copy; with profiles
+/// that are not needed afterwards, [`merge_owned`] saves the copies.
 pub fn merge(profiles: &[&Profile]) -> Result<Profile> {
-    let Some((first, rest)) = profiles.split_first() else {
-        return Err(Error::InvalidArgument("no profiles to merge".to_string()));
-    };
-    for p in rest {
-        check_compatible(first, p)?;
-    }
-    Ok(merge_unchecked(profiles))
+    check_all_compatible(profiles.iter().copied())?;
+    Ok(merge_checked(
+        combine_headers(profiles.iter().copied()),
+        profiles.iter().map(|&p| p.clone()),
+    ))
+}
+
+/// [`merge`] of profiles the caller gives up: the merge moves stacks, labels, lines and names out
+/// of each source instead of copying them, drops each source as soon as it is merged, and reuses
+/// the first source's sample vector for the result. Go 1.19 merges even a single source, so this
+/// is what keeps one profile from being held twice.
+pub fn merge_owned(profiles: Vec<Profile>) -> Result<Profile> {
+    check_all_compatible(profiles.iter())?;
+    Ok(merge_checked(combine_headers(profiles.iter()), profiles))
 }
 
 /// A copy of `profile` without the zero samples and the mappings, locations and functions no
 /// sample uses, renumbered in first-use order (`Profile.Compact`, a merge of one profile).
 pub fn compact(profile: &Profile) -> Profile {
-    merge_unchecked(&[profile])
+    compact_owned(profile.clone())
 }
 
-/// Merges profiles already known to be compatible (and at least one).
-fn merge_unchecked(profiles: &[&Profile]) -> Profile {
-    let merged = merge_once(profiles, combine_headers(profiles));
-    if merged.sample.iter().any(is_zero_sample) {
-        // Sums that cancelled out: merging again drops them and what only they referenced.
-        return merge_once(&[&merged], combine_headers(&[&merged]));
+/// [`compact`] of a profile the caller gives up, without copying it.
+pub fn compact_owned(profile: Profile) -> Profile {
+    merge_checked(combine_headers([&profile]), [profile])
+}
+
+/// Checks every profile against the first; there must be at least one.
+fn check_all_compatible<'a>(mut profiles: impl Iterator<Item = &'a Profile>) -> Result<()> {
+    let Some(first) = profiles.next() else {
+        return Err(Error::InvalidArgument("no profiles to merge".to_string()));
+    };
+    profiles.try_for_each(|p| check_compatible(first, p))
+}
+
+/// Merges sources already known to be compatible (and at least one) into `headers`.
+fn merge_checked(headers: Profile, sources: impl IntoIterator<Item = Profile>) -> Profile {
+    let merged = merge_once(headers, sources);
+    if !merged.sample.iter().any(is_zero_sample) {
+        return merged;
     }
-    merged
+    // Sums that cancelled out: merging again drops them and what only they referenced (Go's
+    // Merge calls itself once; the second pass leaves no zero sample).
+    merge_once(combine_headers([&merged]), [merged])
 }
 
 /// Checks that two profiles can be merged or compared: same period type, same sample types in
@@ -94,17 +120,17 @@ fn is_zero_sample(s: &Sample) -> bool {
 }
 
 /// The merged profile's header fields; no samples, mappings, locations or functions yet.
-fn combine_headers(profiles: &[&Profile]) -> Profile {
-    let first = profiles[0];
-    let mut out = Profile {
-        sample_type: first.sample_type.clone(),
-        drop_frames: first.drop_frames.clone(),
-        keep_frames: first.keep_frames.clone(),
-        period_type: first.period_type.clone(),
-        ..Profile::default()
-    };
+/// `profiles` has at least one element.
+fn combine_headers<'a>(profiles: impl IntoIterator<Item = &'a Profile>) -> Profile {
+    let mut out = Profile::default();
     let mut seen_comments = HashSet::new();
-    for p in profiles {
+    for (i, p) in profiles.into_iter().enumerate() {
+        if i == 0 {
+            out.sample_type = p.sample_type.clone();
+            out.drop_frames = p.drop_frames.clone();
+            out.keep_frames = p.keep_frames.clone();
+            out.period_type = p.period_type.clone();
+        }
         if out.time_nanos == 0 || p.time_nanos < out.time_nanos {
             out.time_nanos = p.time_nanos;
         }
@@ -129,267 +155,308 @@ fn combine_headers(profiles: &[&Profile]) -> Profile {
 
 /// What identifies a mapping across profiles: size rounded up to 4 KiB, file offset, and the
 /// build id, else the file name, else nothing (all anonymous mappings of a size are one).
-#[derive(PartialEq, Eq, Hash)]
-struct MappingKey {
-    size: u64,
-    offset: u64,
-    build_id_or_file: String,
-}
-
-impl MappingKey {
-    fn of(m: &Mapping) -> Self {
-        const ROUNDING: u64 = 0x1000;
-        let size = m
-            .memory_limit
-            .wrapping_sub(m.memory_start)
-            .wrapping_add(ROUNDING - 1);
-        let name = if !m.build_id.is_empty() {
-            &m.build_id
-        } else {
-            &m.filename
-        };
-        MappingKey {
-            size: size - size % ROUNDING,
-            offset: m.file_offset,
-            build_id_or_file: name.clone(),
-        }
-    }
-}
-
-/// What identifies a location: mapping-relative address, merged mapping id, lines, folding.
-#[derive(PartialEq, Eq, Hash)]
-struct LocationKey {
-    address: u64,
-    mapping: u64,
-    lines: Vec<(u64, i64)>,
-    is_folded: bool,
+fn mapping_key(m: &Mapping) -> (u64, u64, &str) {
+    const ROUNDING: u64 = 0x1000;
+    let size = m
+        .memory_limit
+        .wrapping_sub(m.memory_start)
+        .wrapping_add(ROUNDING - 1);
+    let name = if !m.build_id.is_empty() {
+        &m.build_id
+    } else {
+        &m.filename
+    };
+    (size - size % ROUNDING, m.file_offset, name)
 }
 
 /// What identifies a function: start line and the three names.
-#[derive(PartialEq, Eq, Hash)]
-struct FunctionKey {
-    start_line: i64,
-    name: String,
-    system_name: String,
-    filename: String,
+fn function_key(f: &Function) -> (i64, &str, &str, &str) {
+    (f.start_line, &f.name, &f.system_name, &f.filename)
 }
 
-/// The state of one merge: the output and the dedup tables, plus per-source id translations.
+/// The state of one merge: the output, its dedup tables, and the translations of the current
+/// source's elements (by position in the source, as [`ProfileIndex`] finds them).
+///
+/// The dedup tables hold each key's hash and the position of the merged element; a hit is
+/// confirmed against that element, so no key is ever copied.
 struct Merger {
     out: Profile,
-    /// Sample key hash → position of the last merged sample with that hash; `same_hash` chains
-    /// to the earlier ones (one entry per merged sample, `usize::MAX` ends a chain).
-    samples: HashMap<u64, usize>,
-    same_hash: Vec<usize>,
-    hasher: RandomState,
-    locations: HashMap<LocationKey, LocationId>,
-    functions: HashMap<FunctionKey, FunctionId>,
-    mappings: HashMap<MappingKey, usize>,
-    src_locations: HashMap<LocationId, Option<LocationId>>,
-    src_functions: HashMap<FunctionId, FunctionId>,
-    /// Source mapping id → (position of the merged mapping, address shift).
-    src_mappings: HashMap<MappingId, (usize, u64)>,
+    hasher: InputHasher,
+    /// How many samples of `out.sample` are merged ones (while the first source is merged in
+    /// place, the rest of the vector holds its unread samples).
+    merged_samples: usize,
+    samples: HashTable<(u64, usize)>,
+    locations: HashTable<(u64, usize)>,
+    functions: HashTable<(u64, usize)>,
+    mappings: HashTable<(u64, usize)>,
+    src_locations: Vec<Option<LocationId>>,
+    src_functions: Vec<Option<FunctionId>>,
+    /// Source mapping → (position of the merged mapping, address shift).
+    src_mappings: Vec<Option<(usize, u64)>>,
 }
 
-/// One pass of Go's merger over `profiles`, writing into `out` (already holding the headers).
-fn merge_once(profiles: &[&Profile], out: Profile) -> Profile {
+/// One pass of Go's merger over `sources`, writing into `out` (already holding the headers).
+fn merge_once(out: Profile, sources: impl IntoIterator<Item = Profile>) -> Profile {
     let mut m = Merger {
         out,
-        samples: HashMap::new(),
-        same_hash: Vec::new(),
-        hasher: RandomState::new(),
-        locations: HashMap::new(),
-        functions: HashMap::new(),
-        mappings: HashMap::new(),
-        src_locations: HashMap::new(),
-        src_functions: HashMap::new(),
-        src_mappings: HashMap::new(),
+        hasher: input_hasher(),
+        merged_samples: 0,
+        samples: HashTable::new(),
+        locations: HashTable::new(),
+        functions: HashTable::new(),
+        mappings: HashTable::new(),
+        src_locations: Vec::new(),
+        src_functions: Vec::new(),
+        src_mappings: Vec::new(),
     };
-    for src in profiles {
-        let index = ProfileIndex::new(src);
-        m.src_locations.clear();
-        m.src_functions.clear();
-        m.src_mappings.clear();
-        if m.mappings.is_empty() {
-            if let Some(main) = src.mapping.first() {
-                m.map_mapping(main);
-            }
-        }
-        for s in src.sample.iter().filter(|s| !is_zero_sample(s)) {
-            m.map_sample(src, &index, s);
-        }
+    for src in sources {
+        m.add_source(src);
     }
     m.out
 }
 
+/// Stores `value` under `hash` with the hash kept beside it, so growing never rehashes a key.
+fn remember(table: &mut HashTable<(u64, usize)>, hash: u64, pos: usize) {
+    table.insert_unique(hash, (hash, pos), |&(h, _)| h);
+}
+
 impl Merger {
-    fn map_sample(&mut self, src: &Profile, index: &ProfileIndex, s: &Sample) {
-        let mut stack = Vec::with_capacity(s.location.len());
-        for &id in &s.location {
-            if let Some(new_id) = self.map_location(src, index, id) {
-                stack.push(new_id);
+    /// Merges one source, moving what the result keeps out of it; the rest is dropped here.
+    fn add_source(&mut self, mut src: Profile) {
+        let index = ProfileIndex::new(&src);
+        reset(&mut self.src_locations, src.location.len());
+        reset(&mut self.src_functions, src.function.len());
+        reset(&mut self.src_mappings, src.mapping.len());
+        if self.out.mapping.is_empty() {
+            // The first mapping is the main binary's: it keeps the first id.
+            if let Some(main) = src.mapping.first() {
+                let memo = index.mapping_pos(main.id).unwrap_or(0);
+                self.map_mapping(memo, main);
             }
         }
-        let mut num_unit = BTreeMap::new();
-        for (k, units) in &s.num_unit {
-            if s.num_label.contains_key(k) && !units.is_empty() {
-                num_unit.insert(k.clone(), units.clone());
+        let samples = std::mem::take(&mut src.sample);
+        if self.out.sample.is_empty() {
+            // Merge in place: a merged sample's position is never past the one being read.
+            self.out.location.reserve(src.location.len());
+            self.out.function.reserve(src.function.len());
+            self.out.sample = samples;
+            for read in 0..self.out.sample.len() {
+                let s = std::mem::take(&mut self.out.sample[read]);
+                self.add_sample(&mut src, &index, s);
+            }
+            self.out.sample.truncate(self.merged_samples);
+        } else {
+            for s in samples {
+                self.add_sample(&mut src, &index, s);
             }
         }
-        let mut sample = Sample {
-            location: stack,
-            value: Vec::new(),
-            label: BTreeMap::new(),
-            num_label: BTreeMap::new(),
-            num_unit,
-        };
+    }
+
+    /// Adds `s` to the merged sample with the same key, or stores it as a new one.
+    fn add_sample(&mut self, src: &mut Profile, index: &ProfileIndex, mut s: Sample) {
+        if is_zero_sample(&s) {
+            return;
+        }
+        s.location
+            .retain_mut(|id| match self.map_location(src, index, *id) {
+                Some(new_id) => {
+                    *id = new_id;
+                    true
+                }
+                None => false,
+            });
+        let num_label = &s.num_label;
+        s.num_unit
+            .retain(|k, units| !units.is_empty() && num_label.contains_key(k));
         // What identifies a sample: merged stack, string labels, numeric labels with their units
-        // (num_unit holds exactly the keys of num_label that have units). Only the key's hash is
-        // kept; a hit is confirmed against the merged sample, so no second copy of each stack and
-        // label set is held, and labels are cloned only for a new sample.
-        let hash =
-            self.hasher
-                .hash_one((&sample.location, &s.label, &s.num_label, &sample.num_unit));
-        let head = self.samples.get(&hash).copied().unwrap_or(usize::MAX);
-        let mut pos = head;
-        while pos != usize::MAX {
-            let m = &self.out.sample[pos];
-            if m.location == sample.location
+        // (num_unit now holds exactly the keys of num_label that have units).
+        let hash = self
+            .hasher
+            .hash_one((&s.location, &s.label, &s.num_label, &s.num_unit));
+        let merged = &mut self.out.sample;
+        let hit = self.samples.find(hash, |&(_, pos)| {
+            let m = &merged[pos];
+            m.location == s.location
                 && m.label == s.label
                 && m.num_label == s.num_label
-                && m.num_unit == sample.num_unit
-            {
-                for (acc, v) in self.out.sample[pos].value.iter_mut().zip(&s.value) {
-                    *acc = acc.wrapping_add(*v);
-                }
-                return;
+                && m.num_unit == s.num_unit
+        });
+        if let Some(&(_, pos)) = hit {
+            for (acc, v) in merged[pos].value.iter_mut().zip(&s.value) {
+                *acc = acc.wrapping_add(*v);
             }
-            pos = self.same_hash[pos];
+            return;
         }
-        sample.value = s.value.clone();
-        sample.label = s.label.clone();
-        sample.num_label = s.num_label.clone();
-        self.samples.insert(hash, self.out.sample.len());
-        self.same_hash.push(head);
-        self.out.sample.push(sample);
+        let pos = self.merged_samples;
+        self.merged_samples += 1;
+        remember(&mut self.samples, hash, pos);
+        match merged.get_mut(pos) {
+            Some(slot) => *slot = s,
+            None => merged.push(s),
+        }
     }
 
     fn map_location(
         &mut self,
-        src: &Profile,
+        src: &mut Profile,
         index: &ProfileIndex,
         id: LocationId,
     ) -> Option<LocationId> {
-        if let Some(&known) = self.src_locations.get(&id) {
-            return known;
+        let src_pos = index.location_pos(id)?;
+        if let Some(known) = self.src_locations[src_pos] {
+            return Some(known);
         }
-        let Some(loc) = index.location(src, id) else {
-            self.src_locations.insert(id, None);
-            return None;
-        };
-        let mapping = loc.mapping_id.and_then(|mid| {
-            let m = index.mapping(src, mid)?;
-            Some(self.map_mapping(m))
+        let loc = &mut src.location[src_pos];
+        let (src_mapping, src_address, is_folded) = (loc.mapping_id, loc.address, loc.is_folded);
+        // Each source location is translated once, so its lines can be moved out.
+        let mut lines = std::mem::take(&mut loc.line);
+        let mapping = src_mapping.and_then(|mid| {
+            let pos = index.mapping_pos(mid)?;
+            Some(self.map_mapping(pos, &src.mapping[pos]))
         });
-        let lines: Vec<Line> = loc
-            .line
-            .iter()
-            .map(|ln| Line {
-                function_id: ln
-                    .function_id
-                    .and_then(|f| self.map_function(src, index, f)),
-                line: ln.line,
-                column: ln.column,
-            })
-            .collect();
-        let (mapping_id, address, key_address) = match mapping {
-            Some((pos, shift)) => {
-                let mm = &self.out.mapping[pos];
-                let address = loc.address.wrapping_add(shift);
-                (Some(mm.id), address, address.wrapping_sub(mm.memory_start))
-            }
-            None => (None, loc.address, loc.address),
-        };
-        let key = LocationKey {
-            address: key_address,
-            mapping: mapping_id.map_or(0, MappingId::get),
-            lines: lines
-                .iter()
-                .map(|l| (l.function_id.map_or(0, FunctionId::get), l.line))
-                .collect(),
-            is_folded: loc.is_folded,
-        };
-        if let Some(&existing) = self.locations.get(&key) {
-            self.src_locations.insert(id, Some(existing));
-            return Some(existing);
+        for ln in &mut lines {
+            ln.function_id = ln
+                .function_id
+                .and_then(|f| self.map_function(src, index, f));
         }
-        let new_id = LocationId(next_id(self.out.location.len()));
-        self.out.location.push(Location {
-            id: new_id,
+        let (mapping_id, address) = match mapping {
+            Some((pos, shift)) => (
+                Some(self.out.mapping[pos].id),
+                src_address.wrapping_add(shift),
+            ),
+            None => (None, src_address),
+        };
+        let candidate = Location {
+            id,
             mapping_id,
             address,
             line: lines,
-            is_folded: loc.is_folded,
+            is_folded,
+        };
+        let hash = self.location_hash(&candidate);
+        let (out, mappings) = (&self.out.location, &self.out.mapping);
+        let existing = self
+            .locations
+            .find(hash, |&(_, pos)| {
+                same_location(&out[pos], &candidate, mappings)
+            })
+            .map(|&(_, pos)| out[pos].id);
+        let new_id = existing.unwrap_or_else(|| {
+            let pos = self.out.location.len();
+            remember(&mut self.locations, hash, pos);
+            let new_id = LocationId(next_id(pos));
+            self.out.location.push(Location {
+                id: new_id,
+                ..candidate
+            });
+            new_id
         });
-        self.locations.insert(key, new_id);
-        self.src_locations.insert(id, Some(new_id));
+        self.src_locations[src_pos] = Some(new_id);
         Some(new_id)
     }
 
-    /// The merged mapping's position for `src` and the shift from its addresses to the merged
-    /// mapping's.
-    fn map_mapping(&mut self, src: &Mapping) -> (usize, u64) {
-        if let Some(&known) = self.src_mappings.get(&src.id) {
+    /// The hash of a location's key: mapping-relative address, merged mapping id, lines
+    /// (function and line number) and folding.
+    fn location_hash(&self, loc: &Location) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        key_address(loc, &self.out.mapping).hash(&mut h);
+        loc.mapping_id.hash(&mut h);
+        loc.line.len().hash(&mut h);
+        for ln in &loc.line {
+            (ln.function_id, ln.line).hash(&mut h);
+        }
+        loc.is_folded.hash(&mut h);
+        h.finish()
+    }
+
+    /// The merged mapping's position for the source mapping `m` (at `src_pos` in its profile)
+    /// and the shift from its addresses to the merged mapping's.
+    fn map_mapping(&mut self, src_pos: usize, m: &Mapping) -> (usize, u64) {
+        if let Some(known) = self.src_mappings[src_pos] {
             return known;
         }
-        let key = MappingKey::of(src);
-        if let Some(&pos) = self.mappings.get(&key) {
-            let info = (
-                pos,
-                self.out.mapping[pos]
-                    .memory_start
-                    .wrapping_sub(src.memory_start),
-            );
-            self.src_mappings.insert(src.id, info);
-            return info;
-        }
-        let pos = self.out.mapping.len();
-        let id = MappingId(next_id(pos));
-        self.out.mapping.push(Mapping { id, ..src.clone() });
-        self.mappings.insert(key, pos);
-        self.src_mappings.insert(src.id, (pos, 0));
-        (pos, 0)
+        let key = mapping_key(m);
+        let hash = self.hasher.hash_one(key);
+        let out = &self.out.mapping;
+        let info = match self
+            .mappings
+            .find(hash, |&(_, pos)| mapping_key(&out[pos]) == key)
+        {
+            Some(&(_, pos)) => (pos, out[pos].memory_start.wrapping_sub(m.memory_start)),
+            None => {
+                let pos = out.len();
+                remember(&mut self.mappings, hash, pos);
+                let id = MappingId(next_id(pos));
+                self.out.mapping.push(Mapping { id, ..m.clone() });
+                (pos, 0)
+            }
+        };
+        self.src_mappings[src_pos] = Some(info);
+        info
     }
 
     fn map_function(
         &mut self,
-        src: &Profile,
+        src: &mut Profile,
         index: &ProfileIndex,
         id: FunctionId,
     ) -> Option<FunctionId> {
-        if let Some(&known) = self.src_functions.get(&id) {
+        let src_pos = index.function_pos(id)?;
+        if let Some(known) = self.src_functions[src_pos] {
             return Some(known);
         }
-        let f = index.function(src, id)?;
-        let key = FunctionKey {
-            start_line: f.start_line,
-            name: f.name.clone(),
-            system_name: f.system_name.clone(),
-            filename: f.filename.clone(),
-        };
-        if let Some(&existing) = self.functions.get(&key) {
-            self.src_functions.insert(id, existing);
-            return Some(existing);
-        }
-        let new_id = FunctionId(next_id(self.out.function.len()));
-        self.out.function.push(Function {
-            id: new_id,
-            ..f.clone()
+        let f = &mut src.function[src_pos];
+        let key = function_key(f);
+        let hash = self.hasher.hash_one(key);
+        let out = &self.out.function;
+        let existing = self
+            .functions
+            .find(hash, |&(_, pos)| function_key(&out[pos]) == key)
+            .map(|&(_, pos)| out[pos].id);
+        let new_id = existing.unwrap_or_else(|| {
+            let pos = self.out.function.len();
+            remember(&mut self.functions, hash, pos);
+            let new_id = FunctionId(next_id(pos));
+            // Each source function is translated once, so its names can be moved out.
+            self.out.function.push(Function {
+                id: new_id,
+                name: std::mem::take(&mut f.name),
+                system_name: std::mem::take(&mut f.system_name),
+                filename: std::mem::take(&mut f.filename),
+                start_line: f.start_line,
+            });
+            new_id
         });
-        self.functions.insert(key, new_id);
-        self.src_functions.insert(id, new_id);
+        self.src_functions[src_pos] = Some(new_id);
         Some(new_id)
     }
+}
+
+/// Whether two merged locations have the same key (see [`Merger::location_hash`]).
+fn same_location(a: &Location, b: &Location, mappings: &[Mapping]) -> bool {
+    a.mapping_id == b.mapping_id
+        && a.is_folded == b.is_folded
+        && key_address(a, mappings) == key_address(b, mappings)
+        && a.line.len() == b.line.len()
+        && a.line
+            .iter()
+            .zip(&b.line)
+            .all(|(x, y)| x.function_id == y.function_id && x.line == y.line)
+}
+
+/// A merged location's address relative to the start of its merged mapping.
+fn key_address(loc: &Location, mappings: &[Mapping]) -> u64 {
+    let start = loc
+        .mapping_id
+        .and_then(|id| mappings.get(id.get() as usize - 1))
+        .map_or(0, |m| m.memory_start);
+    loc.address.wrapping_sub(start)
+}
+
+/// Empties `memo` and sizes it for a source with `len` elements.
+fn reset<T: Clone>(memo: &mut Vec<Option<T>>, len: usize) {
+    memo.clear();
+    memo.resize(len, None);
 }
 
 /// The id given to the element appended after `count` others: `count + 1`.

@@ -7,7 +7,7 @@
 //! | step (Go) | function | when the driver calls it |
 //! |---|---|---|
 //! | end of `locateBinaries` | [`add_fake_mapping`] | on each fetched profile, before combining (and before symbolization) |
-//! | `combineProfiles` (`ScaleProfiles` + `Merge`) | [`combine_profiles`], [`scale_profiles`], [`merge`] | after fetching the sources (even one source, in Go 1.19), and again for the bases |
+//! | `combineProfiles` (`ScaleProfiles` + `Merge`) | [`combine_profiles`], [`scale_profiles`], [`merge`] ([`merge_owned`]) | after fetching the sources (even one source, in Go 1.19), and again for the bases |
 //! | `fetchProfiles` base handling | [`subtract_base`] ([`BaseKind`]): [`set_label`] `pprof::base`, [`normalize`], [`scale`] by −1, combine | with `-base`/`-diff_base` (and `-normalize`) |
 //! | `RemoveUninteresting` | [`remove_uninteresting`] (uses [`prune`]) | after symbolization, unless `-all_frames`; Go ignores its error |
 //! | `unsourceMappings` | [`unsource_mappings`] | after symbolization |
@@ -17,7 +17,7 @@
 //! | `applyFocus` | [`Filters::compile`] then [`Filters::apply`] ([`FilterOptions`], [`Filters::notices`]) | before computing the report total with `-relative_percentages`, else after it |
 //! | … its parts | [`filter_samples_by_name`], [`show_from`], [`filter_samples_by_tag`] ([`TagFilter`]), [`filter_tags_by_name`], [`prune_from`] | (called by [`Filters::apply`]) |
 //! | `aggregate` | [`aggregate_granularity`] ([`Granularity`]), or [`aggregate`] with an [`Aggregation`] | last, after filtering; the report graph then groups equal locations |
-//! | `Compact` | [`compact`] | for `-proto` output or after removing samples |
+//! | `Compact` | [`compact`] ([`compact_owned`]) | for `-proto` output or after removing samples |
 //! | `HasFunctions`, `HasFileLines` | [`has_functions`], [`has_file_lines`] | symbolization decisions, `list`/`disasm` |
 //!
 //! Units: [`units::scale`] and [`units::scaled_label`] are pprof's `measurement.Scale` and
@@ -71,7 +71,7 @@ pub use labels::{
     has_diff_base_samples, has_label, is_diff_base_sample, num_label_units, remove_label,
     set_label, NumLabelUnits, DIFF_BASE_KEY, DIFF_BASE_VALUE,
 };
-pub use merge::{check_compatible, compact, merge};
+pub use merge::{check_compatible, compact, compact_owned, merge, merge_owned};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_function_name};
 pub use sample_index::{sample_format, sample_index_by_name, SampleFormat};
 pub use scale::{normalize, scale, scale_n};
