@@ -1,6 +1,7 @@
 //! The heap profiler through a real `#[global_allocator]`: accuracy (RELIABILITY.md A9), thread
-//! teardown and re-entrancy (A10), export-time work kept out of the profile (A11), realloc and
-//! statistics, and `go tool pprof` reading what the agent writes.
+//! teardown and re-entrancy (A10), export-time work and every other allocation of the agent kept
+//! out of the profile (A11), realloc and statistics, and `go tool pprof` reading what the agent
+//! writes.
 //!
 //! One binary per process-wide profiler: this file owns the global allocator, and every test
 //! takes `LOCK`, since the sampling rate is process-wide.
@@ -11,6 +12,8 @@ use std::sync::Mutex;
 
 use ferroprof::heap::{self, ProfileKind};
 use ferroprof_profile::Profile;
+
+mod support;
 
 /// `System`, counting the calls that reach it from each thread, so a test can see whether the
 /// profiler allocates while it samples.
@@ -507,4 +510,130 @@ fn churn_while_exporting() {
     assert_eq!((stats.samples_dropped, stats.frees_untracked), (0, 0));
     let after = values_for(&heap::profile(ProfileKind::Heap), "a9_alloc");
     assert_eq!(after[2], 0, "every churned block was freed: {after:?}");
+}
+
+/// Contends on an instrumented mutex until the mutex profile (read through the endpoint) holds
+/// a record: the first recorded release builds the contention profiler's unwinder on this
+/// thread, an application thread. Rounds repeat instead of sleeping until threads overlap.
+fn contend_until_recorded(addr: std::net::SocketAddr) {
+    static SHARED: ferroprof::sync::Mutex<u64> = ferroprof::sync::Mutex::new(0);
+    for _round in 0..1000 {
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for i in 0..2000u64 {
+                        let mut g = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+                        *g = black_box(g.wrapping_add(i));
+                    }
+                });
+            }
+        });
+        if support::get(addr, "/debug/pprof/mutex?debug=1")
+            .text()
+            .contains(" @ 0x")
+        {
+            return;
+        }
+    }
+    panic!("no contended release was recorded in 1000 rounds");
+}
+
+/// The profiler's own memory stays out of the profile (ISSUE 7, A11 for the whole agent): at
+/// rate 1, a server started, contention recorded on application threads (which builds the
+/// contention profiler's unwinder), and every endpoint the index lists used, in each form
+/// (protobuf, text, delta; a CPU profile runs the profiler's thread), the allocs delta over
+/// all of it holds what the test allocated and no frame of the agent or its dependencies.
+#[test]
+fn agent_allocations_stay_out_of_the_profile() {
+    let _g = lock();
+    heap::set_sample_rate(1);
+    let start = heap::Snapshot::take();
+    let config = ferroprof::Config {
+        enable_cmdline: true,
+        enable_symbol: true,
+        ..Default::default()
+    };
+    let server = ferroprof::Server::new("127.0.0.1:0")
+        .config(config)
+        .start()
+        .expect("start server");
+    let addr = server.local_addr();
+    ferroprof::set_mutex_profile_fraction(1);
+    ferroprof::set_block_profile_rate(1);
+    contend_until_recorded(addr);
+    let index = support::get(addr, "/debug/pprof/").text();
+    let names: Vec<&str> = index
+        .split("href='")
+        .skip(1)
+        .filter_map(|h| h.split_once("?debug=1'").map(|(name, _)| name))
+        .collect();
+    for want in [
+        "profile",
+        "heap",
+        "allocs",
+        "allocstats",
+        "mutex",
+        "block",
+        "goroutine",
+    ] {
+        assert!(names.contains(&want), "{want} not in the index: {index}");
+    }
+    let mut targets = vec![
+        "/debug/pprof/".to_string(),
+        "/debug/pprof/profile?seconds=1".to_string(),
+        "/debug/pprof/goroutine?debug=2".to_string(),
+        "/debug/pprof/symbol".to_string(),
+    ];
+    for name in names.iter().filter(|&&n| n != "profile") {
+        targets.push(format!("/debug/pprof/{name}"));
+        targets.push(format!("/debug/pprof/{name}?debug=1"));
+    }
+    for name in ["heap", "allocs", "mutex"] {
+        targets.push(format!("/debug/pprof/{name}?seconds=1"));
+    }
+    for target in &targets {
+        let reply = support::get(addr, target);
+        assert_eq!(reply.status, 200, "{target}: {}", reply.text());
+    }
+    let pc = format!("{:#x}", a9_alloc as *const () as usize);
+    let raw = format!(
+        "POST /debug/pprof/symbol HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{pc}",
+        pc.len()
+    );
+    let symbol = support::send_raw(addr, raw.as_bytes());
+    assert!(symbol.text().contains("a9_alloc"), "{}", symbol.text());
+    let kept = a9_alloc(5555);
+    let delta = start.delta(ProfileKind::Allocs);
+    ferroprof::set_mutex_profile_fraction(0);
+    ferroprof::set_block_profile_rate(0);
+    heap::set_sample_rate(heap::DEFAULT_SAMPLE_RATE);
+    server.shutdown();
+    drop(kept);
+    assert_eq!(values_for(&delta, "a9_alloc"), [1, 5555, 1, 5555]);
+    let agent: Vec<String> = delta
+        .sample
+        .iter()
+        .map(|s| stack_names(&delta, s))
+        .filter(|names| {
+            names
+                .iter()
+                .any(|n| n.contains("ferroprof") || n.contains("framehop"))
+        })
+        .map(|names| names.join("\n  "))
+        .collect();
+    assert!(
+        agent.is_empty(),
+        "the agent's own allocations were sampled:\n{}",
+        agent.join("\n--\n")
+    );
+}
+
+/// The function names of a sample's stack, innermost first.
+fn stack_names(p: &Profile, s: &ferroprof_profile::Sample) -> Vec<String> {
+    s.location
+        .iter()
+        .flat_map(|id| &p.location[id.get() as usize - 1].line)
+        .filter_map(|l| l.function_id)
+        .map(|f| p.function[f.get() as usize - 1].name.clone())
+        .collect()
 }

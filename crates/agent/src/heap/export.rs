@@ -5,12 +5,17 @@
 //! stacks, and here the allocator's frames go the same way, with pprof's own frame pruning
 //! (`Profile.Prune`, which also trims frames inlined into a caller's location):
 //! [`ALLOCATOR_FRAMES`].
+//!
+//! The profiler's own allocations are left out: a sample whose stack, once cut, still holds a
+//! function of the agent ([`is_agent_frame`]) is dropped. That covers what the agent allocates
+//! on application threads (recording contention, building an unwinder, its API called by the
+//! application) and on its own threads, whatever module does it.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use ferroprof_profile::{ops, Profile, Sample, ValueType};
+use ferroprof_profile::{ops, FunctionId, Profile, ProfileIndex, Sample, ValueType};
 use regex::Regex;
 
 use super::report::{self, ProfileKind, Sampled, SAMPLE_TYPES};
@@ -35,6 +40,21 @@ pub const ALLOCATOR_FRAMES: &str = concat!(
 fn allocator_frames() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(ALLOCATOR_FRAMES).expect("ALLOCATOR_FRAMES is a valid regex"))
+}
+
+/// The agent's modules that run the caller's code, whose frames therefore sit above the
+/// application's allocations: label scopes (`labels::with`) and the instrumented locks (a
+/// condition variable's predicate).
+const CALLER_CODE_MODULES: [&str; 2] = ["labels::", "sync::"];
+
+/// Whether `function` (a demangled name) is the agent's own code: `ferroprof::…` or a method
+/// of one of its types (`<ferroprof::…>`, `<ferroprof::… as Trait>`), outside
+/// [`CALLER_CODE_MODULES`]. Types of the agent as generic arguments of other code
+/// (`drop_in_place<ferroprof::…>`) do not count.
+pub fn is_agent_frame(function: &str) -> bool {
+    let path = function.strip_prefix('<').unwrap_or(function);
+    path.strip_prefix("ferroprof::")
+        .is_some_and(|rest| !CALLER_CODE_MODULES.iter().any(|m| rest.starts_with(m)))
 }
 
 /// The heap (or allocs) profile now: Go's four sample types, unsampled at the current rate.
@@ -88,8 +108,8 @@ pub fn text() -> String {
                 s.inuse_bytes,
             ]
         };
-        let symbolized = symbolized(Profile::default(), &samples, raw);
-        super::text::render(&symbolized, &samples, sampler::sample_rate(), &stats)
+        let (symbolized, kept) = symbolized(Profile::default(), &samples, raw);
+        super::text::render(&symbolized, &kept, sampler::sample_rate(), &stats)
     })
 }
 
@@ -114,17 +134,18 @@ fn build(
         comments: loss_comments(),
         ..Profile::default()
     };
-    let p = symbolized(header, samples, |s| s.values(rate).to_vec());
+    let (p, _) = symbolized(header, samples, |s| s.values(rate).to_vec());
     ops::compact(&p)
 }
 
 /// One sample per entry of `samples`, in order, with `values` and Go's numeric label `bytes`,
-/// symbolized, and cut above the allocator's frames ([`ALLOCATOR_FRAMES`]).
+/// symbolized, and cut above the allocator's frames ([`ALLOCATOR_FRAMES`]); then the agent's
+/// own samples dropped. Returns the entries kept, in the profile's order.
 fn symbolized(
     header: Profile,
     samples: &[Sampled],
     values: impl Fn(&Sampled) -> Vec<i64>,
-) -> Profile {
+) -> (Profile, Vec<&Sampled>) {
     let mut b = Builder::new(header);
     for s in samples {
         let lookup: Vec<u64> = s.stack.iter().map(|&a| a.saturating_sub(1)).collect();
@@ -143,7 +164,32 @@ fn symbolized(
     }
     let mut p = b.finish();
     ops::prune(&mut p, allocator_frames(), None);
-    p
+    let index = ProfileIndex::new(&p);
+    let agent = |f: FunctionId| {
+        index
+            .function(&p, f)
+            .is_some_and(|f| is_agent_frame(&f.name))
+    };
+    let keep: Vec<bool> = p
+        .sample
+        .iter()
+        .map(|s| {
+            !s.location
+                .iter()
+                .filter_map(|&l| index.location(&p, l))
+                .flat_map(|l| &l.line)
+                .filter_map(|line| line.function_id)
+                .any(agent)
+        })
+        .collect();
+    let mut kept_flags = keep.iter();
+    p.sample.retain(|_| kept_flags.next() == Some(&true));
+    let kept = samples
+        .iter()
+        .zip(&keep)
+        .filter_map(|(s, &k)| k.then_some(s))
+        .collect();
+    (p, kept)
 }
 
 /// What the tables had to drop, for the profile's comments (STYLE.md principle 5).
@@ -203,6 +249,30 @@ mod tests {
             "__rust_begin_short_backtrace",
         ] {
             assert!(!re.is_match(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn agent_frames_are_recognised() {
+        for name in [
+            "ferroprof::cpu::run",
+            "ferroprof::unwind::Unwinder::new::{{closure}}",
+            "ferroprof::Server::new",
+            "<ferroprof::http::server::Context>::serve",
+            "<ferroprof::cpu::CpuProfilerGuard as core::ops::drop::Drop>::drop",
+            "ferroprof::contention::record_block",
+        ] {
+            assert!(is_agent_frame(name), "{name}");
+        }
+        for name in [
+            "ferroprof::labels::with",
+            "ferroprof::sync::condvar::Condvar::wait_while",
+            "<ferroprof::sync::guard::Guard<G> as core::ops::drop::Drop>::drop",
+            "core::ptr::drop_in_place<ferroprof::cpu::CpuProfile>",
+            "ferroprof_demo::workload::leaky_cache",
+            "myapp::ferroprof::helper",
+        ] {
+            assert!(!is_agent_frame(name), "{name}");
         }
     }
 }

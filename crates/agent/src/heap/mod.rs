@@ -25,7 +25,12 @@
 //!   profiler's memory is bounded and absent from its own profiles. When a table is full the
 //!   sample is dropped and counted; the counts appear in the profiles' comments and the statistics.
 //! - Export (profiles, text, symbolization) runs with the guard held, so its allocations are
-//!   counted in the statistics but never sampled.
+//!   counted in the statistics but never sampled; so do the server's threads and the building
+//!   of every unwinder. Whatever else the agent allocates for itself (on its other threads, or
+//!   on application threads while recording contention or serving its API) is sampled like
+//!   any allocation but left out of the profiles: export drops every sample whose stack holds
+//!   a function of the agent other than the scopes that run the caller's code (`labels`,
+//!   `sync`). The statistics count all of it.
 //! - Endpoints (see [`crate::Router::standard`]): `heap` and `allocs` (protobuf, `debug=1` text,
 //!   `seconds=N` deltas, `gc` accepted) and `allocstats` (the [`HeapStats`] as JSON).
 //!   `FERROPROF_ALLOCTRACE=N` prints one line every N seconds on standard error with the

@@ -13,9 +13,9 @@ use super::stats::HeapStats;
 /// The whole text. `symbolized` holds one sample per entry of `samples`, in order, with the
 /// allocator's frames already cut (Go hides leading `runtime.*` frames the same way); the `@`
 /// list keeps every captured return address, as Go's does.
-pub fn render(symbolized: &Profile, samples: &[Sampled], rate: u64, stats: &HeapStats) -> String {
+pub fn render(symbolized: &Profile, samples: &[&Sampled], rate: u64, stats: &HeapStats) -> String {
     let mut out = String::new();
-    let sum = |f: fn(&Sampled) -> i64| samples.iter().map(f).sum::<i64>();
+    let sum = |f: fn(&Sampled) -> i64| samples.iter().map(|s| f(s)).sum::<i64>();
     let _ = writeln!(
         out,
         "heap profile: {}: {} [{}: {}] @ heap/{}",
