@@ -33,6 +33,7 @@
 pub(crate) mod endpoint;
 mod export;
 mod stack;
+mod stack_table;
 mod table;
 pub(crate) mod tracker;
 
@@ -40,7 +41,8 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 pub use export::{profile, text, Snapshot};
-pub use table::{MAX_DEPTH, SLOTS};
+pub use stack_table::MAX_DEPTH;
+pub use table::SLOTS;
 
 /// Which contention profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

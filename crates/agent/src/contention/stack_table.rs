@@ -1,0 +1,208 @@
+//! [`StackTable`]: a bounded table of stacks, one slot per key (a stack and a tag) holding
+//! counters updated in place, as Go's `mprof.go` buckets are. The contention profiles keep
+//! their records in one; its layout is the heap profile's bucket table's (`heap/buckets.rs`).
+//!
+//! A table is a fixed array meant for a `static` (zeroed, so it costs address space, not
+//! memory, until used): it is never allocated, so it can serve the allocator hook, and it is
+//! bounded. Insertion is lock-free open addressing: a thread that meets a slot being filled by
+//! another passes over it, so two slots may share a key (readers merge them). When no slot is
+//! free within [`MAX_PROBE`] of the key's hash the event is dropped and counted.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+/// The deepest stack recorded, in frames. Go keeps 32 (`maxStack`); Rust stacks carry more
+/// generic, closure and allocator frames, hence twice that (the heap profile's depth too).
+pub const MAX_DEPTH: usize = 64;
+
+/// Slots tried before an event is dropped: keeps the worst case short when the table fills.
+const MAX_PROBE: usize = 64;
+
+const EMPTY: u32 = 0;
+const WRITING: u32 = 1;
+const READY: u32 = 2;
+
+/// The counters of a slot: atomics updated in place.
+pub(crate) trait Counters: Sync {
+    /// The counters of an empty slot (all zero).
+    const ZERO: Self;
+}
+
+/// One slot. The key (`depth`, `frames`, `tag`) and its `hash` are written once, before
+/// `state` becomes `READY`.
+struct Slot<C> {
+    state: AtomicU32,
+    depth: AtomicU32,
+    hash: AtomicU64,
+    tag: AtomicU64,
+    frames: [AtomicU64; MAX_DEPTH],
+    counters: C,
+}
+
+/// An index into a table, stable for the life of the process.
+pub(crate) type SlotId = u32;
+
+/// `SLOTS` slots of counters `C` and the count of events dropped.
+pub(crate) struct StackTable<C, const SLOTS: usize> {
+    slots: [Slot<C>; SLOTS],
+    dropped: AtomicU64,
+}
+
+/// A filled slot, as [`StackTable::filled`] reads it.
+pub(crate) struct Filled<'a, C> {
+    slot: &'a Slot<C>,
+}
+
+fn hash(stack: &[u64], tag: u64) -> u64 {
+    // FxHash-style multiply-rotate: cheap, and good enough to spread return addresses.
+    let mut h = tag.wrapping_mul(0x517c_c1b7_2722_0a95);
+    for &pc in stack {
+        h = (h.rotate_left(5) ^ pc).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h ^ (h >> 29)
+}
+
+impl<C> Slot<C> {
+    fn matches(&self, h: u64, stack: &[u64], tag: u64) -> bool {
+        self.hash.load(Ordering::Relaxed) == h
+            && self.tag.load(Ordering::Relaxed) == tag
+            && self.depth.load(Ordering::Relaxed) as usize == stack.len()
+            && stack
+                .iter()
+                .zip(&self.frames)
+                .all(|(&pc, f)| f.load(Ordering::Relaxed) == pc)
+    }
+
+    fn fill(&self, h: u64, stack: &[u64], tag: u64) {
+        self.hash.store(h, Ordering::Relaxed);
+        self.tag.store(tag, Ordering::Relaxed);
+        self.depth.store(stack.len() as u32, Ordering::Relaxed);
+        for (f, &pc) in self.frames.iter().zip(stack) {
+            f.store(pc, Ordering::Relaxed);
+        }
+        self.state.store(READY, Ordering::Release);
+    }
+}
+
+impl<C: Counters, const SLOTS: usize> StackTable<C, SLOTS> {
+    /// An empty table.
+    pub(crate) const fn new() -> Self {
+        StackTable {
+            slots: [const {
+                Slot {
+                    state: AtomicU32::new(EMPTY),
+                    depth: AtomicU32::new(0),
+                    hash: AtomicU64::new(0),
+                    tag: AtomicU64::new(0),
+                    frames: [const { AtomicU64::new(0) }; MAX_DEPTH],
+                    counters: C::ZERO,
+                }
+            }; SLOTS],
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// The slot of (`stack` cut to [`MAX_DEPTH`], `tag`), filled if new; `None` (counted as
+    /// dropped) when no slot is free near the key's hash. Never blocks and never allocates.
+    pub(crate) fn find_or_insert(&self, stack: &[u64], tag: u64) -> Option<SlotId> {
+        let stack = &stack[..stack.len().min(MAX_DEPTH)];
+        let h = hash(stack, tag);
+        let mut i = h as usize % SLOTS;
+        for _ in 0..MAX_PROBE {
+            let s = &self.slots[i];
+            let mut state = s.state.load(Ordering::Acquire);
+            if state == EMPTY {
+                match s
+                    .state
+                    .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Acquire)
+                {
+                    Ok(_) => {
+                        s.fill(h, stack, tag);
+                        return Some(i as SlotId);
+                    }
+                    Err(now) => state = now,
+                }
+            }
+            if state == READY && s.matches(h, stack, tag) {
+                return Some(i as SlotId);
+            }
+            i = (i + 1) % SLOTS;
+        }
+        self.drop_event();
+        None
+    }
+
+    /// The counters of slot `id` (from [`StackTable::find_or_insert`]).
+    pub(crate) fn counters(&self, id: SlotId) -> &C {
+        &self.slots[id as usize].counters
+    }
+
+    /// Counts an event that could not be recorded.
+    pub(crate) fn drop_event(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Events dropped so far.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The filled slots, in slot order.
+    pub(crate) fn filled(&self) -> impl Iterator<Item = Filled<'_, C>> {
+        self.slots
+            .iter()
+            .filter(|s| s.state.load(Ordering::Acquire) == READY)
+            .map(|slot| Filled { slot })
+    }
+}
+
+impl<'a, C> Filled<'a, C> {
+    /// The slot's stack.
+    pub(crate) fn stack(&self) -> Vec<u64> {
+        let depth = self.slot.depth.load(Ordering::Relaxed) as usize;
+        self.slot.frames[..depth]
+            .iter()
+            .map(|f| f.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// The slot's counters.
+    pub(crate) fn counters(&self) -> &'a C {
+        &self.slot.counters
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Hits(AtomicU64);
+
+    impl Counters for Hits {
+        #[allow(clippy::declare_interior_mutable_const)] // the initialiser of every slot
+        const ZERO: Hits = Hits(AtomicU64::new(0));
+    }
+
+    #[test]
+    fn one_slot_per_key_and_a_full_table_drops() {
+        static T: StackTable<Hits, 64> = StackTable::new();
+        let a = T.find_or_insert(&[1, 2, 3], 0).unwrap();
+        assert_eq!(T.find_or_insert(&[1, 2, 3], 0), Some(a));
+        let b = T.find_or_insert(&[1, 2, 3], 48).unwrap();
+        assert_ne!(a, b, "the tag is part of the key");
+        let deep: Vec<u64> = (0..MAX_DEPTH as u64 + 5).collect();
+        let c = T.find_or_insert(&deep, 0).unwrap();
+        assert_eq!(T.find_or_insert(&deep[..MAX_DEPTH], 0), Some(c));
+        T.counters(a).0.fetch_add(2, Ordering::Relaxed);
+        let filled: Vec<_> = T.filled().map(|f| f.stack()).collect();
+        assert_eq!(filled.len(), 3);
+        assert!(filled.contains(&deep[..MAX_DEPTH].to_vec()));
+        let hits = T.filled().map(|f| f.counters().0.load(Ordering::Relaxed));
+        assert_eq!(hits.sum::<u64>(), 2);
+        for i in 0..64 {
+            T.find_or_insert(&[100 + i], 0);
+        }
+        // Every key is either in a slot or counted as dropped.
+        assert_eq!(T.filled().count() as u64 + T.dropped(), 3 + 64);
+        assert_eq!(T.filled().count(), 64);
+    }
+}
