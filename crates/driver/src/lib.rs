@@ -86,7 +86,7 @@ where
     let profile = fetch_profiles(&invocation.sources, ui)?;
     if invocation.config.output.is_none() && output::streams(command.name) {
         return output::stream(stdout, |out| {
-            generate_report(&profile, command, &invocation.config, ui, out)
+            generate_report_owned(profile, command, &invocation.config, ui, out)
         });
     }
     let mut report = Vec::new();

@@ -1,9 +1,11 @@
 //! Delivering a finished report: standard output, the `-output` file (written to a temporary
 //! file and renamed, so no partial file is ever left), Graphviz rendering for image formats.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
+
+use ferroprof_report::OutputFormat;
 
 use crate::command::{CommandName, Delivery};
 use crate::error::{Error, Result};
@@ -58,6 +60,65 @@ pub fn deliver(
         .write_all(&report)
         .and_then(|()| stdout.flush())
         .map_err(|source| Error::Write { path: None, source })
+}
+
+/// Whether the report of `command` goes to standard output as it is written rather than whole
+/// at the end: reports that grow with the profile and whose writers fail only when output does
+/// (`-traces` prints about 1.5 GB for the 100 MB benchmark profile; held in memory, that was most
+/// of its peak RSS).
+pub fn streams(command: CommandName) -> bool {
+    command.delivery() == Delivery::Stdout
+        && matches!(command.format(), OutputFormat::Traces | OutputFormat::Raw)
+}
+
+/// Runs `write` on `stdout` through a buffer. A failed write (a closed pipe) is returned as the
+/// write error it is, whatever error the report writer turned it into.
+pub fn stream(
+    stdout: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let mut out = WriteFailure {
+        inner: BufWriter::with_capacity(1 << 16, stdout),
+        kind: None,
+    };
+    let result = write(&mut out).and_then(|()| {
+        out.flush()
+            .map_err(|source| Error::Write { path: None, source })
+    });
+    match out.kind {
+        Some(kind) => Err(Error::Write {
+            path: None,
+            source: kind.into(),
+        }),
+        None => result,
+    }
+}
+
+/// A writer that remembers the kind of its first failure.
+struct WriteFailure<W: Write> {
+    inner: W,
+    kind: Option<std::io::ErrorKind>,
+}
+
+impl<W: Write> WriteFailure<W> {
+    fn seen<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            self.kind.get_or_insert(e.kind());
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for WriteFailure<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.seen(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.seen(result)
+    }
 }
 
 /// Writes `data` to `path` through a temporary file in the same directory and a rename.

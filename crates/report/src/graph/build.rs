@@ -104,8 +104,9 @@ impl<'a> InfoMaker<'a> {
         }
     }
 
-    pub(crate) fn location(&self, id: ferroprof_profile::LocationId) -> Option<&'a Location> {
-        self.index.location(self.profile, id)
+    /// The position of the location with this id in the profile's locations.
+    pub(crate) fn location_pos(&self, id: ferroprof_profile::LocationId) -> Option<usize> {
+        self.index.location_pos(id)
     }
 
     /// The node identity of one line of a location (pprof's `nodeInfo`).
