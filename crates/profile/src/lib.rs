@@ -18,6 +18,7 @@
 mod error;
 mod hash;
 mod index;
+mod label_map;
 pub mod legacy;
 mod limits;
 mod model;
@@ -29,6 +30,7 @@ mod validate;
 
 pub use error::{Error, Result};
 pub use index::ProfileIndex;
+pub use label_map::LabelMap;
 pub use limits::Limits;
 pub use model::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,

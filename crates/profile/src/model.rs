@@ -3,8 +3,9 @@
 //! Each type says which proto message it corresponds to. String-table indices never appear here;
 //! the codec resolves them on decode and rebuilds the table on encode.
 
-use std::collections::BTreeMap;
 use std::num::NonZeroU64;
+
+use crate::label_map::LabelMap;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -99,11 +100,11 @@ pub struct Sample {
     /// One value per entry of `Profile::sample_type`.
     pub value: Vec<i64>,
     /// String labels: key → values.
-    pub label: BTreeMap<String, Vec<String>>,
+    pub label: LabelMap<String>,
     /// Numeric labels: key → values.
-    pub num_label: BTreeMap<String, Vec<i64>>,
+    pub num_label: LabelMap<i64>,
     /// Units of numeric labels: key → one unit per value of `num_label[key]` (empty if none).
-    pub num_unit: BTreeMap<String, Vec<String>>,
+    pub num_unit: LabelMap<String>,
 }
 
 /// `perftools.profiles.Mapping`.

@@ -1,9 +1,7 @@
 //! The encoder's canonical form, byte by byte, on small profiles (the round-trip tests compare
 //! whole fixtures with Go's encoder when Go is installed; these need no Go).
 
-use std::collections::BTreeMap;
-
-use ferroprof_profile::{proto, Limits, LocationId, Profile, Sample, ValueType};
+use ferroprof_profile::{proto, LabelMap, Limits, LocationId, Profile, Sample, ValueType};
 
 #[path = "codec/builder.rs"]
 mod builder;
@@ -55,12 +53,12 @@ fn repeated_scalars_are_packed_only_beyond_two() {
 
 #[test]
 fn string_table_follows_go_preencode_order_with_sorted_label_keys() {
-    let mut label = BTreeMap::new();
+    let mut label = LabelMap::new();
     label.insert("zkey".to_string(), vec!["v1".to_string(), "v2".to_string()]);
     label.insert("akey".to_string(), vec!["v3".to_string()]);
-    let mut num_label = BTreeMap::new();
+    let mut num_label = LabelMap::new();
     num_label.insert("bytes".to_string(), vec![64, 0]);
-    let mut num_unit = BTreeMap::new();
+    let mut num_unit = LabelMap::new();
     num_unit.insert("bytes".to_string(), vec!["B".to_string(), String::new()]);
     let p = Profile {
         sample_type: vec![ValueType::new("t", "u")],

@@ -2,8 +2,6 @@
 
 mod ops_support;
 
-use std::collections::BTreeMap;
-
 use ferroprof_profile::ops::{
     filter_samples_by_name, filter_samples_by_tag, filter_tags_by_name, num_label_units, prune,
     prune_from, remove_uninteresting, show_from, simplify_function_name, FilterOptions, Filters,
@@ -251,7 +249,7 @@ fn tag_show_and_hide_remove_keys() {
     }
     assert_eq!(
         p.sample[0].label,
-        BTreeMap::from([("stage".to_string(), vec!["sort".to_string()])])
+        ferroprof_profile::LabelMap::from([("stage".to_string(), vec!["sort".to_string()])])
     );
 }
 

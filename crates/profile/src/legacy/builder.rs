@@ -2,9 +2,10 @@
 //! referred to by position, as Go's parsers refer to them by pointer, and get their ids when the
 //! parsers renumber them (`remapLocationIDs`, `remapFunctionIDs`, `remapMappingIDs`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::num::NonZeroU64;
 
+use crate::label_map::LabelMap;
 use crate::model::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
     ValueType,
@@ -191,7 +192,7 @@ impl LegacyProfile {
                 ..Sample::default()
             };
             if let Some(bytes) = s.block_bytes {
-                sample.num_label = BTreeMap::from([("bytes".to_string(), vec![bytes])]);
+                sample.num_label = LabelMap::from([("bytes".to_string(), vec![bytes])]);
             }
             sample
         });

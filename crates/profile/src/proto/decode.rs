@@ -13,7 +13,6 @@
 //! `Line.column`) are read when well-formed and otherwise ignored, as Go ignores them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use super::field;
 use super::wire::{wire_error, Reader, Value};
@@ -272,18 +271,18 @@ impl Decoder<'_> {
         let key = self.strings.get(key, "label.key")?;
         if str != 0 {
             let value = self.strings.owned(str, "label.str")?;
-            push_label(&mut s.label, key, value);
+            s.label.push(key, value);
         } else if num != 0 || unit != 0 {
             let values = s.num_label.get(key).map_or(0, Vec::len);
             if unit != 0 {
                 let unit = self.strings.owned(unit, "label.num_unit")?;
-                let units = s.num_unit.entry(key.to_owned()).or_default();
+                let units = s.num_unit.values_of(key);
                 units.resize(values, String::new());
                 units.push(unit);
             } else if let Some(units) = s.num_unit.get_mut(key) {
                 units.resize(values + 1, String::new());
             }
-            push_label(&mut s.num_label, key, num as i64);
+            s.num_label.push(key, num as i64);
         }
         Ok(())
     }
@@ -381,15 +380,6 @@ fn line(bytes: &[u8]) -> Result<Line> {
         }
     }
     Ok(l)
-}
-
-fn push_label<T>(map: &mut BTreeMap<String, Vec<T>>, key: &str, value: T) {
-    match map.get_mut(key) {
-        Some(values) => values.push(value),
-        None => {
-            map.insert(key.to_owned(), vec![value]);
-        }
-    }
 }
 
 /// A location whose mapping id names no mapping has no mapping, as in Go's `postDecode`.

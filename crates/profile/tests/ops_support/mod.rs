@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use ferroprof_profile::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, ProfileIndex,
@@ -121,10 +121,8 @@ pub fn total(p: &Profile, i: usize) -> i64 {
 
 /// A sample with string labels.
 pub fn with_labels(mut s: Sample, labels: &[(&str, &str)]) -> Sample {
-    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in labels {
-        map.entry(k.to_string()).or_default().push(v.to_string());
+        s.label.push(k, v.to_string());
     }
-    s.label = map;
     s
 }
