@@ -163,7 +163,7 @@ impl Builder {
 }
 
 /// String labels of a label word, as a sample's label map.
-pub(crate) fn sample_labels(word: usize) -> std::collections::BTreeMap<String, Vec<String>> {
+pub(crate) fn sample_labels(word: usize) -> ferroprof_profile::LabelMap<String> {
     crate::labels::resolve(word)
         .into_iter()
         .map(|(k, v)| (k, vec![v]))

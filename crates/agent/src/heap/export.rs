@@ -11,11 +11,10 @@
 //! on application threads (recording contention, building an unwinder, its API called by the
 //! application) and on its own threads, whatever module does it.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use ferroprof_profile::{ops, FunctionId, Profile, ProfileIndex, Sample, ValueType};
+use ferroprof_profile::{ops, FunctionId, LabelMap, Profile, ProfileIndex, Sample, ValueType};
 use regex::Regex;
 
 use super::report::{self, ProfileKind, Sampled, SAMPLE_TYPES};
@@ -150,7 +149,7 @@ fn symbolized(
     for s in samples {
         let lookup: Vec<u64> = s.stack.iter().map(|&a| a.saturating_sub(1)).collect();
         let location = b.stack(&lookup);
-        let mut num_label = BTreeMap::new();
+        let mut num_label = LabelMap::new();
         if s.size > 0 {
             let size = i64::try_from(s.size).unwrap_or(i64::MAX);
             num_label.insert("bytes".to_string(), vec![size]);
