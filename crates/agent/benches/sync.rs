@@ -30,68 +30,29 @@ fn hold_work() {
     });
 }
 
-impl Lock for std::sync::Mutex<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.lock().unwrap();
-        *g += 1;
-        work();
-    }
+/// `Lock` for each `$lock` whose `$acquire` (then `$unwrap`, for std's poisoning) gives a
+/// guard of the data.
+macro_rules! impl_lock {
+    ($($lock:ty: $acquire:ident $(.$unwrap:ident)?;)+) => {$(
+        impl Lock for $lock {
+            fn cycle_with(&self, work: fn()) {
+                let mut g = self.$acquire()$(.$unwrap())?;
+                *g += 1;
+                work();
+            }
+        }
+    )+};
 }
 
-impl Lock for ferroprof::sync::Mutex<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.lock().unwrap();
-        *g += 1;
-        work();
-    }
-}
-
-impl Lock for std::sync::RwLock<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.write().unwrap();
-        *g += 1;
-        work();
-    }
-}
-
-impl Lock for ferroprof::sync::RwLock<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.write().unwrap();
-        *g += 1;
-        work();
-    }
-}
-
-impl Lock for parking_lot::Mutex<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.lock();
-        *g += 1;
-        work();
-    }
-}
-
-impl Lock for ferroprof::sync::parking_lot::Mutex<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.lock();
-        *g += 1;
-        work();
-    }
-}
-
-impl Lock for parking_lot::RwLock<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.write();
-        *g += 1;
-        work();
-    }
-}
-
-impl Lock for ferroprof::sync::parking_lot::RwLock<u64> {
-    fn cycle_with(&self, work: fn()) {
-        let mut g = self.write();
-        *g += 1;
-        work();
-    }
+impl_lock! {
+    std::sync::Mutex<u64>: lock.unwrap;
+    ferroprof::sync::Mutex<u64>: lock.unwrap;
+    std::sync::RwLock<u64>: write.unwrap;
+    ferroprof::sync::RwLock<u64>: write.unwrap;
+    parking_lot::Mutex<u64>: lock;
+    ferroprof::sync::parking_lot::Mutex<u64>: lock;
+    parking_lot::RwLock<u64>: write;
+    ferroprof::sync::parking_lot::RwLock<u64>: write;
 }
 
 /// Polls an uncontended tokio lock future once: it completes without a runtime.
