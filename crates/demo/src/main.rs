@@ -1,4 +1,4 @@
-//! `ferroprof-demo`: a small service with four known problems, running under the ferroprof
+//! `ferroprof-demo`: a small service with five known problems, running under the ferroprof
 //! agent, that profiles itself through its own `/debug/pprof` endpoints and prints the top of
 //! each profile with the commands to dig further.
 //!
@@ -98,7 +98,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     workload::start();
     println!(
-        "ferroprof-demo: serving {base}/ (hot loop, leaking cache, contended lock, leaked threads)"
+        "ferroprof-demo: serving {base}/ (hot loop, leaking cache, allocation churn, contended lock, leaked threads)"
     );
     if args.report {
         let budget = args
