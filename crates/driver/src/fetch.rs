@@ -210,13 +210,13 @@ fn parse_in_time(
     path: &Path,
 ) -> Result<ferroprof_profile::Result<Profile>> {
     let Some(timeout) = sources.parse_timeout else {
-        return Ok(ferroprof_profile::parse(&data, &sources.limits));
+        return Ok(ferroprof_profile::parse_owned(data, &sources.limits));
     };
     let (send, receive) = std::sync::mpsc::channel();
     let limits = sources.limits.clone();
     std::thread::spawn(move || {
         // The receiver is gone only after a timeout, when nobody wants the result.
-        let _ = send.send(ferroprof_profile::parse(&data, &limits));
+        let _ = send.send(ferroprof_profile::parse_owned(data, &limits));
     });
     receive.recv_timeout(timeout).map_err(|_| Error::Timeout {
         path: path.to_path_buf(),

@@ -37,7 +37,12 @@ pub fn generate_report_owned(
 ) -> Result<()> {
     let (p, options) = prepare_owned(profile, command, config, ui)?;
     let objects = crate::objtool::LocalObjects::new(config.intel_syntax);
-    write_with_objects(&p, &options, &FileSources, &objects, out)
+    let written = write_with_objects(&p, &options, &FileSources, &objects, out);
+    // Freeing a model of millions of small allocations was 14% of a one-shot `-top` on a 10 MB
+    // profile (perf, benches/RESULTS.md); a thread of its own frees it while the report is
+    // delivered, and the process exit may cut that short.
+    std::thread::spawn(move || drop(p));
+    written
 }
 
 /// Every stage but the writer: the profile filtered and aggregated for `command`, and the

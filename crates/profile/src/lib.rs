@@ -36,6 +36,6 @@ pub use model::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
     ValueType,
 };
-pub use parse::{parse, parse_reader};
+pub use parse::{parse, parse_owned, parse_reader};
 pub use raw::write_raw;
 pub use validate::check_valid;

@@ -38,10 +38,30 @@ const READ_CHUNK: usize = 256 * 1024;
 /// assert!(matches!(parse(b"", &Limits::default()), Err(Error::Empty)));
 /// ```
 pub fn parse(data: &[u8], limits: &Limits) -> Result<Profile> {
+    match inflate(data, limits)? {
+        Some(inflated) => parse_uncompressed(&inflated, limits),
+        None => parse_uncompressed(data, limits),
+    }
+}
+
+/// [`parse`] of data the caller gives up: gzipped data is freed once inflated, before decoding,
+/// so that it is not held beside the inflated bytes and the model.
+pub fn parse_owned(data: Vec<u8>, limits: &Limits) -> Result<Profile> {
+    match inflate(&data, limits)? {
+        Some(inflated) => {
+            drop(data);
+            parse_uncompressed(&inflated, limits)
+        }
+        None => parse_uncompressed(&data, limits),
+    }
+}
+
+/// The inflated bytes of gzipped `data`, or `None` when `data` is not gzipped (and within the
+/// limit).
+fn inflate(data: &[u8], limits: &Limits) -> Result<Option<Vec<u8>>> {
     if data.starts_with(&GZIP_MAGIC) {
         let hint = gzip_size_hint(data, limits);
-        let inflated = read_bounded(MultiGzDecoder::new(data), limits, hint, true)?;
-        parse_uncompressed(&inflated, limits)
+        read_bounded(MultiGzDecoder::new(data), limits, hint, true).map(Some)
     } else if data.len() as u64 > limits.max_decompressed_bytes {
         // The same answer `parse_reader` gives for this input.
         Err(Error::Limit {
@@ -49,7 +69,7 @@ pub fn parse(data: &[u8], limits: &Limits) -> Result<Profile> {
             limit: limits.max_decompressed_bytes,
         })
     } else {
-        parse_uncompressed(data, limits)
+        Ok(None)
     }
 }
 
@@ -122,7 +142,9 @@ fn read_bounded(mut r: impl Read, limits: &Limits, hint: usize, gzip: bool) -> R
     // `out[..filled]` holds data; the rest of `out` is zeroed room for the next reads.
     let mut out: Vec<u8> = Vec::new();
     let mut filled = 0;
-    let mut next_size = hint.max(READ_CHUNK);
+    // One byte past the hint, so that a right hint needs no second buffer to see the end (doubling
+    // there zeroed as many bytes again: 100 MB more resident for the 100 MB benchmark profile).
+    let mut next_size = hint.saturating_add(1).max(READ_CHUNK);
     loop {
         if filled == out.len() {
             // Never hold more room than the limit allows, plus one byte to notice passing it.
