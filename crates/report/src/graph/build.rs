@@ -3,12 +3,13 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use ferroprof_profile::{Line, Location, Profile, ProfileIndex, Sample};
+use ferroprof_profile::{Line, Location, LocationId, Profile, ProfileIndex, Sample};
 
+use super::groups::{Frame, Grouping, SampleGroup};
 use super::{Graph, NodeInfo};
 use crate::options::OutputFormat;
 use crate::paths;
-use crate::report::{Report, DIFF_BASE_LABEL};
+use crate::report::Report;
 
 /// How a graph is built (pprof's `graph.Options`, plus the report settings it depends on).
 #[derive(Clone, Debug, Default)]
@@ -105,7 +106,7 @@ impl<'a> InfoMaker<'a> {
     }
 
     /// The position of the location with this id in the profile's locations.
-    pub(crate) fn location_pos(&self, id: ferroprof_profile::LocationId) -> Option<usize> {
+    pub(crate) fn location_pos(&self, id: LocationId) -> Option<usize> {
         self.index.location_pos(id)
     }
 
@@ -180,23 +181,8 @@ pub struct GraphBuilder<'p> {
     /// one flat array rather than a vector per location, so that the walk's per-frame lookup
     /// stays in cache (`perf annotate` put a third of graph building on that load).
     line_infos: Vec<usize>,
-    /// The samples grouped by stack, for walks without tags.
-    by_stack: OnceCell<Vec<SampleGroup>>,
-    /// The samples grouped by stack and label set, and the label sets' names, for walks with tags.
-    by_stack_and_labels: OnceCell<(Vec<SampleGroup>, Vec<String>)>,
-}
-
-/// Samples that a walk can count as one: the same stack (and, for tags, the same label set), in
-/// the order of their first sample, so that nodes and edges are created in the order a walk over
-/// every sample would create them.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct SampleGroup {
-    /// The first sample of the group, whose stack (and numeric labels) stand for all.
-    pub(super) sample: usize,
-    /// The group's label set (an index into the label set names; [`NO_LABELS`] without tags).
-    pub(super) labels: usize,
-    /// The summed weight and mean divisor.
-    pub(super) weights: (i64, i64),
+    /// The samples grouped by stack (and label set, for tags), made on first use.
+    grouping: OnceCell<Grouping>,
 }
 
 impl<'p> GraphBuilder<'p> {
@@ -228,13 +214,17 @@ impl<'p> GraphBuilder<'p> {
             index,
             line_start,
             line_infos,
-            by_stack: OnceCell::new(),
-            by_stack_and_labels: OnceCell::new(),
+            grouping: OnceCell::new(),
         }
     }
 
+    /// The position of the location with this id.
+    pub(super) fn location_pos(&self, id: LocationId) -> Option<usize> {
+        self.index.location_pos(id)
+    }
+
     /// The infos of the lines of the location with this id, innermost first.
-    pub(super) fn location_infos(&self, id: ferroprof_profile::LocationId) -> Option<&[usize]> {
+    pub(super) fn location_infos(&self, id: LocationId) -> Option<&[usize]> {
         let pos = self.index.location_pos(id)?;
         Some(&self.line_infos[self.line_start[pos]..self.line_start[pos + 1]])
     }
@@ -259,20 +249,26 @@ impl<'p> GraphBuilder<'p> {
         &self.opts
     }
 
-    /// The sample groups a walk goes through, and the names of their label sets (empty without
-    /// tags).
+    fn grouping(&self) -> &Grouping {
+        self.grouping
+            .get_or_init(|| Grouping::new(self, self.opts.tags))
+    }
+
+    /// The sample groups a walk goes through (by stack, or by stack and label set with `tags`),
+    /// and the names of their label sets.
     pub(super) fn groups(&self, tags: bool) -> (&[SampleGroup], &[String]) {
-        if tags {
-            let (groups, names) = self
-                .by_stack_and_labels
-                .get_or_init(|| group_samples(self.profile, &self.opts, true));
-            (groups, names)
+        let g = self.grouping();
+        let groups = if tags {
+            &g.by_stack_and_labels
         } else {
-            let groups = self
-                .by_stack
-                .get_or_init(|| group_samples(self.profile, &self.opts, false).0);
-            (groups, &[])
-        }
+            &g.by_stack
+        };
+        (groups, &g.label_names)
+    }
+
+    /// The frames of a stack of the grouping, root first.
+    pub(super) fn frames(&self, stack: usize) -> &[Frame] {
+        self.grouping().frames(stack)
     }
 
     /// Builds the graph; with `kept` (by info, see [`GraphBuilder::kept_infos`]) only those
@@ -290,130 +286,6 @@ impl<'p> GraphBuilder<'p> {
             }
         }
         kept
-    }
-}
-
-/// Groups the samples with a weight by stack (and label set with `by_labels`), in the order of
-/// their first sample: a walk then visits each stack once instead of once per sample (the
-/// generated 100 MB profile has 50,000 stacks for 1,070,000 samples). Groups of samples whose
-/// weights cancel are kept, since their nodes still exist. Numeric `bytes` labels make their own
-/// tags per sample, so with tags a profile that has them gets one group per sample.
-fn group_samples(
-    profile: &Profile,
-    opts: &GraphOptions,
-    by_labels: bool,
-) -> (Vec<SampleGroup>, Vec<String>) {
-    let mut label_sets = LabelSets::default();
-    let per_sample = by_labels
-        && profile
-            .sample
-            .iter()
-            .any(|s| s.num_label.contains_key("bytes"));
-    // Stacks and label values come from the input: SipHash, not the id hasher.
-    let mut group_of: HashMap<(&[ferroprof_profile::LocationId], usize), usize> = HashMap::new();
-    let mut groups: Vec<SampleGroup> = Vec::new();
-    for (i, s) in profile.sample.iter().enumerate() {
-        let weights = opts.weights(s);
-        if weights == (0, 0) {
-            continue;
-        }
-        let labels = if by_labels {
-            label_sets.id(s)
-        } else {
-            NO_LABELS
-        };
-        let group = if per_sample {
-            None
-        } else {
-            group_of.get(&(s.location.as_slice(), labels)).copied()
-        };
-        match group {
-            Some(g) => {
-                let (w, dw) = &mut groups[g].weights;
-                *w = w.wrapping_add(weights.0);
-                *dw = dw.wrapping_add(weights.1);
-            }
-            None => {
-                if !per_sample {
-                    group_of.insert((s.location.as_slice(), labels), groups.len());
-                }
-                groups.push(SampleGroup {
-                    sample: i,
-                    labels,
-                    weights,
-                });
-            }
-        }
-    }
-    (groups, label_sets.names)
-}
-
-/// The label set id of samples without string labels (and of every group without tags).
-pub(super) const NO_LABELS: usize = 0;
-
-/// Interns the string label sets of samples: each distinct set gets an id and its tag name,
-/// the sorted `key:value` pairs joined by `\n` (pprof's `labelString`), built once per set.
-#[derive(Debug)]
-struct LabelSets {
-    ids: HashMap<String, usize>,
-    names: Vec<String>,
-    /// Scratch: the sample's `key:value` pairs one after the other, their ranges, and the join.
-    pairs: String,
-    ranges: Vec<(usize, usize)>,
-    joined: String,
-}
-
-impl Default for LabelSets {
-    fn default() -> Self {
-        LabelSets {
-            ids: HashMap::from([(String::new(), NO_LABELS)]),
-            names: vec![String::new()],
-            pairs: String::new(),
-            ranges: Vec::new(),
-            joined: String::new(),
-        }
-    }
-}
-
-impl LabelSets {
-    /// The id of the label set of `s` (the same for every sample with the same tag name).
-    fn id(&mut self, s: &Sample) -> usize {
-        let LabelSets {
-            pairs,
-            ranges,
-            joined,
-            ..
-        } = self;
-        pairs.clear();
-        ranges.clear();
-        joined.clear();
-        for (k, vs) in s
-            .label
-            .iter()
-            .filter(|(k, _)| k.as_str() != DIFF_BASE_LABEL)
-        {
-            for v in vs {
-                let start = pairs.len();
-                pairs.push_str(k);
-                pairs.push(':');
-                pairs.push_str(v);
-                ranges.push((start, pairs.len()));
-            }
-        }
-        ranges.sort_by(|a, b| pairs[a.0..a.1].cmp(&pairs[b.0..b.1]));
-        for (i, &(start, end)) in ranges.iter().enumerate() {
-            if i > 0 {
-                joined.push_str("\\n");
-            }
-            joined.push_str(&pairs[start..end]);
-        }
-        if let Some(&id) = self.ids.get(self.joined.as_str()) {
-            return id;
-        }
-        let id = self.names.len();
-        self.names.push(self.joined.clone());
-        self.ids.insert(self.joined.clone(), id);
-        id
     }
 }
 

@@ -3,6 +3,7 @@
 //! the label tags of each node (pprof's `internal/graph`).
 
 mod build;
+mod groups;
 mod id_hash;
 mod node_tags;
 mod order;

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use ferroprof_profile::Sample;
 
-use super::build::{GraphOptions, SampleGroup, NO_LABELS};
+use super::build::GraphOptions;
+use super::groups::{SampleGroup, NO_LABELS};
 use super::id_hash::IdMap;
 use super::{Graph, NodeId, Tag, TagMap};
 use crate::measurement;

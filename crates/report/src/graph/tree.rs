@@ -20,41 +20,36 @@ impl GraphBuilder<'_> {
             let s = &self.profile().sample[group.sample];
             let (w, dw) = group.weights;
             let mut parent: Option<NodeId> = None;
-            for id in s.location.iter().rev() {
-                let Some(infos) = self.location_infos(*id) else {
-                    continue;
-                };
-                for (lidx, &info) in infos.iter().enumerate().rev() {
-                    let key = (parent.unwrap_or(usize::MAX), info);
-                    let n = *children.entry(key).or_insert_with(|| {
-                        if names.len() <= info {
-                            names.resize(info + 1, None);
-                        }
-                        let node_info = self.info(info);
-                        let name = names[info]
-                            .get_or_insert_with(|| node_info.printable_name())
-                            .clone();
-                        g.nodes.push(Node {
-                            name,
-                            info: node_info.clone(),
-                            info_id: info,
-                            function_scope: parent.unwrap_or(usize::MAX),
-                            ..Default::default()
-                        });
-                        g.nodes.len() - 1
+            for &frame in self.frames(group.stack) {
+                let info = frame.info();
+                let key = (parent.unwrap_or(usize::MAX), info);
+                let n = *children.entry(key).or_insert_with(|| {
+                    if names.len() <= info {
+                        names.resize(info + 1, None);
+                    }
+                    let node_info = self.info(info);
+                    let name = names[info]
+                        .get_or_insert_with(|| node_info.printable_name())
+                        .clone();
+                    g.nodes.push(Node {
+                        name,
+                        info: node_info.clone(),
+                        info_id: info,
+                        function_scope: parent.unwrap_or(usize::MAX),
+                        ..Default::default()
                     });
-                    let node = &mut g.nodes[n];
-                    node.cum = node.cum.wrapping_add(w);
-                    node.cum_div = node.cum_div.wrapping_add(dw);
-                    if let Some(tags) = &mut tags {
-                        tags.add(n, group, s, false);
-                    }
-                    if let Some(p) = parent {
-                        let inline = lidx != infos.len() - 1;
-                        add_tree_edge(&mut g, &mut edge_of, p, n, group.weights, inline);
-                    }
-                    parent = Some(n);
+                    g.nodes.len() - 1
+                });
+                let node = &mut g.nodes[n];
+                node.cum = node.cum.wrapping_add(w);
+                node.cum_div = node.cum_div.wrapping_add(dw);
+                if let Some(tags) = &mut tags {
+                    tags.add(n, group, s, false);
                 }
+                if let Some(p) = parent {
+                    add_tree_edge(&mut g, &mut edge_of, p, n, group.weights, frame.inline());
+                }
+                parent = Some(n);
             }
             if let Some(leaf) = parent {
                 let node = &mut g.nodes[leaf];

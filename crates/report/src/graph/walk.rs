@@ -2,7 +2,8 @@
 //! indexed by creation order, turned into a [`Graph`] only when the graph is wanted. Trimming
 //! by `-nodefraction` needs no more than the weights of the full graph.
 
-use super::build::{is_shown, GraphBuilder, SampleGroup};
+use super::build::{is_shown, GraphBuilder};
+use super::groups::SampleGroup;
 use super::id_hash::IdMap;
 use super::node_tags::NodeTags;
 use super::{Edge, Graph, Node};
@@ -92,33 +93,28 @@ impl Walk {
         let mut parent: Option<usize> = None;
         let mut residual = false;
         let mut depth = 0;
-        for loc in s.location.iter().rev() {
-            let Some(infos) = b.location_infos(*loc) else {
+        for &frame in b.frames(group.stack) {
+            let info = frame.info();
+            if kept.is_some_and(|k| !k[info]) {
+                residual = true;
                 continue;
-            };
-            for (ni, &info) in infos.iter().enumerate().rev() {
-                if kept.is_some_and(|k| !k[info]) {
-                    residual = true;
-                    continue;
-                }
-                let n = self.node(info);
-                let node = &mut self.nodes[n];
-                if node.stamp != self.generation {
-                    node.stamp = self.generation;
-                    node.cum = node.cum.wrapping_add(w);
-                    node.cum_div = node.cum_div.wrapping_add(dw);
-                    if let Some(tags) = &mut self.tags {
-                        tags.add(n, group, s, false);
-                    }
-                }
-                if let Some(p) = parent.filter(|&p| p != n) {
-                    let inline = ni != infos.len() - 1;
-                    self.add_edge(depth, (p, n), group.weights, (residual, inline));
-                    depth += 1;
-                }
-                parent = Some(n);
-                residual = false;
             }
+            let n = self.node(info);
+            let node = &mut self.nodes[n];
+            if node.stamp != self.generation {
+                node.stamp = self.generation;
+                node.cum = node.cum.wrapping_add(w);
+                node.cum_div = node.cum_div.wrapping_add(dw);
+                if let Some(tags) = &mut self.tags {
+                    tags.add(n, group, s, false);
+                }
+            }
+            if let Some(p) = parent.filter(|&p| p != n) {
+                self.add_edge(depth, (p, n), group.weights, (residual, frame.inline()));
+                depth += 1;
+            }
+            parent = Some(n);
+            residual = false;
         }
         if let (Some(leaf), false) = (parent, residual) {
             let node = &mut self.nodes[leaf];
