@@ -126,8 +126,14 @@ fn list_shows_source_lines(list: &str, who: &str) {
         .find(|l| l.ends_with(source))
         .unwrap_or_else(|| panic!("{who}: no source line {source:?}\n{list}"));
     let cum = row.split_whitespace().nth(1).unwrap();
-    assert!(cum != ".", "{who}: the loop line has no samples: {row}\n{list}");
-    assert!(list.contains("pub fn checksum(rounds: u64) -> u64 {"), "{who}:\n{list}");
+    assert!(
+        cum != ".",
+        "{who}: the loop line has no samples: {row}\n{list}"
+    );
+    assert!(
+        list.contains("pub fn checksum(rounds: u64) -> u64 {"),
+        "{who}:\n{list}"
+    );
 }
 
 /// The profile `go tool pprof` saved in `dir` whose name contains `kind`.
@@ -141,7 +147,11 @@ fn saved(dir: &Path, kind: &str) -> PathBuf {
 
 /// A GET on the demo; the body as text.
 fn get_text(base: &str, path: &str) -> String {
-    let addr = base.trim_start_matches("http://").split('/').next().unwrap();
+    let addr = base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap();
     let mut s = TcpStream::connect(addr).unwrap();
     write!(
         s,
@@ -186,7 +196,10 @@ fn go_tool_pprof_and_ferroprof_read_the_demo() {
             ("go tool pprof", go(&["-top", "-nodecount=200", &url])),
             ("ferroprof", ferroprof(&["-top", "-nodecount=200", &url])),
         ] {
-            assert!(top.contains("Type: goroutine"), "{who} debug={debug}:\n{top}");
+            assert!(
+                top.contains("Type: goroutine"),
+                "{who} debug={debug}:\n{top}"
+            );
             for f in ["hot_loop", "contended_lock", "leaky_cache", "wait_forever"] {
                 assert!(
                     top.contains(&format!("ferroprof_demo::workload::{f}")),
@@ -215,7 +228,10 @@ fn go_tool_pprof_and_ferroprof_read_the_demo() {
         &mut sink,
     )
     .unwrap_err();
-    assert!(err.to_string().contains("unrecognized profile format"), "{err}");
+    assert!(
+        err.to_string().contains("unrecognized profile format"),
+        "{err}"
+    );
     drop(demo);
     let _ = std::fs::remove_dir_all(&tmp);
 }
