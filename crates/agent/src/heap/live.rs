@@ -83,15 +83,21 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
     false
 }
 
+/// Whether the block at `addr` may be tracked: false for nearly every unsampled block (its
+/// filter cell is zero), one byte read.
+#[inline(always)]
+pub fn may_hold(addr: usize) -> bool {
+    cell_of(mix(addr)).load(Ordering::Acquire) != 0
+}
+
 /// Forgets the block at `addr` and returns its bucket, if it was sampled. Called before the block
 /// goes back to the wrapped allocator, so that no other thread can have reused the address.
 #[inline]
 pub fn remove(addr: usize) -> Option<BucketId> {
-    let h = mix(addr);
-    if cell_of(h).load(Ordering::Acquire) == 0 {
+    if !may_hold(addr) {
         return None;
     }
-    remove_tracked(addr, h)
+    remove_tracked(addr, mix(addr))
 }
 
 /// The table lookup behind [`remove`], for the few frees the filter lets through.
