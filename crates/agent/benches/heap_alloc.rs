@@ -9,14 +9,8 @@
 //! the least CPU time (user + system, all threads) each needed, which waiting for a core does
 //! not inflate.
 //!
-//! Measured (2026-11-27, a 2-core Xeon VM shared with other builds, load average 6–20, so
-//! run-to-run spread was ±10–30% in both modes): the profiled path costs about 1–2 ns per
-//! alloc/free pair (a single-threaded 64-byte churn went from 7.4 to 8.6 ns per pair, +14%,
-//! fastest of 30 alternating runs) and about 0.3–0.9 µs per sample (rate 1, ~15 frames). At the
-//! default rate the four-thread workloads above measured between −15% and +35% in single runs
-//! of the alternating mode, within that spread; tight loops of tiny allocations pay the 14%,
-//! workloads that do work between allocations much less. dhat (`dhat::Alloc` with a profiler
-//! running) was 25× to 350× slower than `System` on the same loops.
+//! Results, and the comparison with jemalloc's profiling and dhat (one binary per allocator,
+//! `benches/alloc/` at the repository root, over the same workloads): `heap_alloc.RESULTS.md`.
 
 #[path = "heap_alloc/workloads.rs"]
 mod workloads;
