@@ -218,11 +218,6 @@ impl<'p> GraphBuilder<'p> {
         }
     }
 
-    /// The position of the location with this id.
-    pub(super) fn location_pos(&self, id: LocationId) -> Option<usize> {
-        self.index.location_pos(id)
-    }
-
     /// The infos of the lines of the location with this id, innermost first.
     pub(super) fn location_infos(&self, id: LocationId) -> Option<&[usize]> {
         let pos = self.index.location_pos(id)?;

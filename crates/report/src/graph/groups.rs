@@ -5,7 +5,7 @@
 //! save the walk its per-frame location lookups.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 use ferroprof_profile::{LocationId, Sample};
 
@@ -16,7 +16,7 @@ use crate::report::DIFF_BASE_LABEL;
 /// One frame of a stack: a node identity, and whether it is inlined into its caller's frame
 /// (every line of a location but its last), packed in 32 bits (the frames of large.cpu's
 /// 500,000 frames take 2 MB instead of 8 MB of its ~40 MB peak).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Frame(u32);
 
 impl Frame {
@@ -76,33 +76,13 @@ pub(super) struct Grouping {
     pub(super) label_names: Vec<String>,
 }
 
-/// A stack in the grouping table, with its hash worked out once.
-struct StackKey<'p> {
-    hash: u64,
-    stack: &'p [LocationId],
-}
-
-impl Hash for StackKey<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
-
-impl PartialEq for StackKey<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.stack == other.stack
-    }
-}
-
-impl Eq for StackKey<'_> {}
-
 impl Grouping {
     /// Groups the samples of `b`'s profile that have a weight; by label set too with `tags`.
     /// Numeric `bytes` labels make their own tags per sample, so with tags a profile that has
     /// them gets one labelled group per sample.
     pub(super) fn new(b: &GraphBuilder<'_>, tags: bool) -> Self {
         let profile = b.profile();
-        let salts = StackSalts::new(profile.location.len());
+        let salts = FrameSalts::new(b.info_count());
         let mut grouping = Grouping {
             frames: Vec::new(),
             stack_start: vec![0],
@@ -116,25 +96,32 @@ impl Grouping {
                 .sample
                 .iter()
                 .any(|s| s.num_label.contains_key("bytes"));
-        let mut stack_of: HashMap<StackKey<'_>, usize, IdHash> = HashMap::default();
+        // Stacks by hash; stacks with the same hash are chained through `same_hash`.
+        let mut stack_of: IdMap<u64, usize> = IdMap::default();
+        let mut same_hash: Vec<usize> = Vec::new();
         let mut labelled_group_of: IdMap<(usize, usize), usize> = IdMap::default();
+        let mut frames = Vec::new();
         for (i, s) in profile.sample.iter().enumerate() {
             let weights = b.options().weights(s);
             if weights == (0, 0) {
                 continue;
             }
-            let key = StackKey {
-                hash: salts.hash(b, &s.location),
-                stack: &s.location,
-            };
-            let stack = match stack_of.get(&key) {
-                Some(&stack) => {
+            stack_frames(b, &s.location, &mut frames);
+            let hash = salts.hash(&frames);
+            let mut found = stack_of.get(&hash).copied();
+            while let Some(stack) = found.filter(|&st| grouping.frames(st) != frames.as_slice()) {
+                found = Some(same_hash[stack]).filter(|&next| next != usize::MAX);
+            }
+            let stack = match found {
+                Some(stack) => {
                     add_weights(&mut grouping.by_stack[stack].weights, weights);
                     stack
                 }
                 None => {
-                    let stack = grouping.add_stack(b, &s.location);
-                    stack_of.insert(key, stack);
+                    let stack = grouping.by_stack.len();
+                    grouping.frames.extend_from_slice(&frames);
+                    grouping.stack_start.push(grouping.frames.len());
+                    same_hash.push(stack_of.insert(hash, stack).unwrap_or(usize::MAX));
                     grouping.by_stack.push(SampleGroup {
                         stack,
                         sample: i,
@@ -172,25 +159,6 @@ impl Grouping {
         grouping
     }
 
-    /// Adds the frames of a new stack, returning its index.
-    fn add_stack(&mut self, b: &GraphBuilder<'_>, stack: &[LocationId]) -> usize {
-        for &id in stack.iter().rev() {
-            let Some(infos) = b.location_infos(id) else {
-                continue;
-            };
-            let last = infos.len() - 1;
-            self.frames.extend(
-                infos
-                    .iter()
-                    .enumerate()
-                    .rev()
-                    .map(|(i, &info)| Frame::new(info, i != last)),
-            );
-        }
-        self.stack_start.push(self.frames.len());
-        self.stack_start.len() - 2
-    }
-
     /// The frames of a stack, root first.
     pub(super) fn frames(&self, stack: usize) -> &[Frame] {
         &self.frames[self.stack_start[stack]..self.stack_start[stack + 1]]
@@ -202,35 +170,47 @@ fn add_weights((w, dw): &mut (i64, i64), (add_w, add_dw): (i64, i64)) {
     *dw = dw.wrapping_add(add_dw);
 }
 
-/// Builds of the crate's id hasher; here it only spreads hashes made by [`StackSalts`].
-type IdHash = std::hash::BuildHasherDefault<IdHasher>;
-
-/// Hashes of stacks of location ids, which come from the input: each location gets a random
-/// salt (from std's seeded `RandomState`), and a stack's hash mixes its frames' salts in order.
-/// Without the salts' values a profile cannot be crafted to make stacks collide, and per frame
-/// the hash costs an array read and a multiply instead of a SipHash round (SipHash over the
-/// stacks was ~9% of `-dot` on large.cpu).
-struct StackSalts {
-    state: RandomState,
-    by_position: Vec<u64>,
+/// The frames of a stack of location ids, root first, into `frames`.
+fn stack_frames(b: &GraphBuilder<'_>, stack: &[LocationId], frames: &mut Vec<Frame>) {
+    frames.clear();
+    for &id in stack.iter().rev() {
+        let Some(infos) = b.location_infos(id) else {
+            continue;
+        };
+        let last = infos.len() - 1;
+        frames.extend(
+            infos
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, &info)| Frame::new(info, i != last)),
+        );
+    }
 }
 
-impl StackSalts {
-    fn new(locations: usize) -> Self {
+/// Hashes of stacks of frames, which follow the input: each node identity gets a random salt
+/// (from std's seeded `RandomState`), and a stack's hash mixes its frames' salts in order.
+/// Without the salts' values a profile cannot be crafted to make stacks collide, and per frame
+/// the hash costs an array read and a multiply instead of a SipHash round (SipHash over the
+/// stacks' location ids was ~9% of `-dot` on large.cpu). Stacks are told apart by their frames,
+/// not their location ids: the frames are all a walk reads, and comparing them reads 4 bytes
+/// per frame from one array instead of a location id from another sample's stack.
+struct FrameSalts {
+    by_info: Vec<u64>,
+}
+
+impl FrameSalts {
+    fn new(infos: usize) -> Self {
         let state = RandomState::new();
-        let by_position = (0..locations).map(|p| state.hash_one(p)).collect();
-        StackSalts { state, by_position }
+        FrameSalts {
+            by_info: (0..infos).map(|p| state.hash_one(p)).collect(),
+        }
     }
 
-    fn hash(&self, b: &GraphBuilder<'_>, stack: &[LocationId]) -> u64 {
+    fn hash(&self, frames: &[Frame]) -> u64 {
         let mut h = IdHasher::default();
-        for &id in stack {
-            let salt = match b.location_pos(id) {
-                Some(pos) => self.by_position[pos],
-                // An id without a location: salted by its value.
-                None => self.state.hash_one(id),
-            };
-            h.write_u64(salt);
+        for &f in frames {
+            h.write_u64(self.by_info[f.info()] ^ u64::from(f.inline()));
         }
         h.finish()
     }
