@@ -1,11 +1,12 @@
 //! Building the graph from a profile: nodes per location line, weights and edges per sample.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use ferroprof_profile::{Line, Location, LocationId, Profile, ProfileIndex, Sample};
 
 use super::groups::{Frame, Grouping, SampleGroup};
+use super::id_hash::HashChains;
 use super::{Graph, NodeInfo};
 use crate::options::OutputFormat;
 use crate::paths;
@@ -189,23 +190,27 @@ impl<'p> GraphBuilder<'p> {
     /// Works out the node identity of every location line of `profile`.
     pub fn new(profile: &'p Profile, opts: GraphOptions) -> Self {
         let maker = InfoMaker::new(profile, &opts);
-        // Sized for one line per location, so that the table is not rehashed while it grows.
-        let mut info_id: HashMap<NodeInfo, usize> = HashMap::with_capacity(profile.location.len());
+        // Node identities hold names from the input: SipHash.
+        let hasher = RandomState::new();
+        let mut chains = HashChains::default();
+        let mut infos: Vec<NodeInfo> = Vec::with_capacity(profile.location.len());
         let mut line_start = Vec::with_capacity(profile.location.len() + 1);
         let mut line_infos = Vec::with_capacity(profile.location.len());
         for loc in &profile.location {
             line_start.push(line_infos.len());
             for line in location_lines(loc) {
-                let next = info_id.len();
-                line_infos.push(*info_id.entry(maker.info(loc, line)).or_insert(next));
+                let info = maker.info(loc, line);
+                let hash = hasher.hash_one(&info);
+                let id = chains.find(hash, |i| infos[i] == info).unwrap_or_else(|| {
+                    chains.add(hash);
+                    infos.push(info);
+                    infos.len() - 1
+                });
+                line_infos.push(id);
             }
         }
         line_start.push(line_infos.len());
         drop(maker);
-        let mut infos = vec![NodeInfo::default(); info_id.len()];
-        for (info, id) in info_id {
-            infos[id] = info;
-        }
         let index = ProfileIndex::new(profile);
         GraphBuilder {
             profile,

@@ -10,7 +10,7 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 use ferroprof_profile::{LocationId, Sample};
 
 use super::build::GraphBuilder;
-use super::id_hash::{IdHasher, IdMap};
+use super::id_hash::{HashChains, IdHasher, IdMap};
 use crate::report::DIFF_BASE_LABEL;
 
 /// One frame of a stack: a node identity, and whether it is inlined into its caller's frame
@@ -96,9 +96,7 @@ impl Grouping {
                 .sample
                 .iter()
                 .any(|s| s.num_label.contains_key("bytes"));
-        // Stacks by hash; stacks with the same hash are chained through `same_hash`.
-        let mut stack_of: IdMap<u64, usize> = IdMap::default();
-        let mut same_hash: Vec<usize> = Vec::new();
+        let mut stacks = HashChains::default();
         let mut labelled_group_of: IdMap<(usize, usize), usize> = IdMap::default();
         let mut frames = Vec::new();
         for (i, s) in profile.sample.iter().enumerate() {
@@ -108,11 +106,7 @@ impl Grouping {
             }
             stack_frames(b, &s.location, &mut frames);
             let hash = salts.hash(&frames);
-            let mut found = stack_of.get(&hash).copied();
-            while let Some(stack) = found.filter(|&st| grouping.frames(st) != frames.as_slice()) {
-                found = Some(same_hash[stack]).filter(|&next| next != usize::MAX);
-            }
-            let stack = match found {
+            let stack = match stacks.find(hash, |st| grouping.frames(st) == frames.as_slice()) {
                 Some(stack) => {
                     add_weights(&mut grouping.by_stack[stack].weights, weights);
                     stack
@@ -121,7 +115,7 @@ impl Grouping {
                     let stack = grouping.by_stack.len();
                     grouping.frames.extend_from_slice(&frames);
                     grouping.stack_start.push(grouping.frames.len());
-                    same_hash.push(stack_of.insert(hash, stack).unwrap_or(usize::MAX));
+                    stacks.add(hash);
                     grouping.by_stack.push(SampleGroup {
                         stack,
                         sample: i,

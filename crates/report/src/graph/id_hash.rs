@@ -34,3 +34,34 @@ impl Hasher for IdHasher {
 
 /// A hash map keyed by crate-assigned ids.
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// Distinct values kept in the caller's own vector, found by a hash the caller computes (seeded
+/// where the values come from the input): a table from each hash to the newest value with it,
+/// and for each value the previous one with the same hash. Unlike a map keyed by the values, it
+/// holds no second copy of them (for node identities, a copy of every name and file).
+#[derive(Debug, Default)]
+pub struct HashChains {
+    newest: IdMap<u64, usize>,
+    previous: Vec<usize>,
+}
+
+impl HashChains {
+    /// The value with `hash` for which `same` (given its index) holds.
+    pub fn find(&self, hash: u64, mut same: impl FnMut(usize) -> bool) -> Option<usize> {
+        let mut next = self.newest.get(&hash).copied();
+        while let Some(i) = next {
+            if same(i) {
+                return Some(i);
+            }
+            next = Some(self.previous[i]).filter(|&p| p != usize::MAX);
+        }
+        None
+    }
+
+    /// Records that the value at the next index (the number of values added so far) has `hash`.
+    pub fn add(&mut self, hash: u64) {
+        let index = self.previous.len();
+        let previous = self.newest.insert(hash, index).unwrap_or(usize::MAX);
+        self.previous.push(previous);
+    }
+}
