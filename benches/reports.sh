@@ -3,7 +3,8 @@
 # people run: -top, -traces, -tree, -dot, -proto -output F, and -top over a merge of 10 sources.
 # Each pair runs back to back in the same loop, so ratios are taken under the same load; the
 # outputs are compared (byte for byte; -proto after decoding both files with -raw).
-# Prints a Markdown table for benches/RESULTS.md.
+# Prints a Markdown table for benches/RESULTS.md, and the load average (/proc/loadavg) before
+# and after each input on standard error, since the machine is shared.
 #
 # usage: benches/reports.sh [small|medium|large|merge]...   (default: all four)
 #   small   google/pprof's internal/proftest/testdata/large.cpu (2.4 MB of protobuf)
@@ -79,7 +80,9 @@ bench() {
 
 echo "| input | report | same output | go s | ferroprof s | speedup | go MiB | ferroprof MiB | RSS ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 for input in "$@"; do
+  echo "reports.sh: $input: load average before: $(load)" >&2
   case $input in
     small)
       for r in $reports; do
@@ -101,4 +104,5 @@ for input in "$@"; do
       bench "merge of 10 (10 x 2 MB)" -top "${files[@]}" ;;
     *) echo "reports.sh: unknown input $input (small, medium, large, merge)" >&2; exit 2 ;;
   esac
+  echo "reports.sh: $input: load average after: $(load)" >&2
 done
