@@ -89,8 +89,9 @@ pub fn filter_samples_by_name(
             .map(|pos| verdicts[pos])
             .unwrap_or_default()
     };
+    let any_ignored = matched.ignore;
     profile.sample.retain_mut(|s| {
-        if !focused_and_not_ignored(s, &verdict_of) {
+        if !focused_and_not_ignored(s, &verdict_of, any_ignored) {
             return false;
         }
         if any_hidden {
@@ -101,11 +102,17 @@ pub fn filter_samples_by_name(
     matched
 }
 
-/// Whether some location of the stack is focused and none is ignored.
-fn focused_and_not_ignored(s: &Sample, verdict_of: &impl Fn(crate::LocationId) -> Verdict) -> bool {
+/// Whether some location of the stack is focused and none is ignored (when no location of the
+/// profile is, `any_ignored` is false and the first focused frame decides).
+fn focused_and_not_ignored(
+    s: &Sample,
+    verdict_of: &impl Fn(crate::LocationId) -> Verdict,
+    any_ignored: bool,
+) -> bool {
     let mut focused = false;
     for &id in &s.location {
         match verdict_of(id).focus {
+            Some(true) if !any_ignored => return true,
             Some(true) => focused = true,
             Some(false) => return false,
             None => {}

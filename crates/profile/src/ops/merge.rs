@@ -239,6 +239,8 @@ impl Merger {
             // Merge in place: a merged sample's position is never past the one being read.
             self.out.location.reserve(src.location.len());
             self.out.function.reserve(src.function.len());
+            self.locations.reserve(src.location.len(), |&(h, _)| h);
+            self.functions.reserve(src.function.len(), |&(h, _)| h);
             self.out.sample = samples;
             for read in 0..self.out.sample.len() {
                 let s = std::mem::take(&mut self.out.sample[read]);
