@@ -274,7 +274,7 @@ impl<'p> GraphBuilder<'p> {
     /// Builds the graph; with `kept` (by info, see [`GraphBuilder::kept_infos`]) only those
     /// nodes exist, and edges across dropped nodes become residual.
     pub fn build(&self, kept: Option<&[bool]>) -> Graph {
-        self.walk(kept, self.opts.tags).into_graph(self)
+        self.graph(kept)
     }
 
     /// The infos of the nodes of `g` marked in `keep`, as [`GraphBuilder::build`] takes them.

@@ -206,20 +206,24 @@ fn cutoff(total: i64, fraction: f64) -> i64 {
 }
 
 /// The graph of the nodes above the node fraction of the total, the total and how many nodes
-/// fell below. The full graph's weights alone decide which nodes stay, so it is only walked,
-/// never built; the graph is built once, from a walk over the kept nodes (or from that first
-/// walk when nothing is dropped and no tags are needed).
+/// fell below. The full graph's node weights alone decide which nodes stay, so the full graph
+/// is only walked for them, never built; the graph is built once, by a walk over the kept nodes.
 fn above_node_fraction(builder: &GraphBuilder<'_>, fraction: f64) -> (Graph, i64, usize) {
-    let opts = builder.options();
-    let full = builder.walk(None, false);
-    let total = full.flat_sum(opts.drop_negative);
+    let drop_negative = builder.options().drop_negative;
+    if fraction == 0.0 {
+        let g = builder.build(None);
+        let total = g.flat_sum();
+        return (g, total, 0);
+    }
+    let full = builder.node_weights();
+    let total = full.flat_sum(drop_negative);
     let node_cutoff = cutoff(total, fraction);
     let above = (node_cutoff > 0)
-        .then(|| full.infos_above(node_cutoff, opts.drop_negative))
+        .then(|| full.infos_above(node_cutoff, drop_negative))
         .flatten();
+    drop(full);
     match above {
         Some((kept, dropped)) => (builder.build(Some(&kept)), total, dropped),
-        None if opts.tags => (builder.build(None), total, 0),
-        None => (full.into_graph(builder), total, 0),
+        None => (builder.build(None), total, 0),
     }
 }

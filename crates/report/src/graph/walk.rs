@@ -46,13 +46,25 @@ pub(super) struct Walk {
     /// share their outer frames, and this skips the `edge_of` lookup for them, a cache miss per
     /// frame on large graphs.
     edge_at_depth: Vec<(usize, usize, usize)>,
+    /// Whether edges are collected.
+    with_edges: bool,
     tags: Option<NodeTags>,
 }
 
 impl GraphBuilder<'_> {
-    /// Walks every sample group; with `kept` (by info) only those nodes exist, and edges across
-    /// dropped nodes become residual. Collects tags with `tags`.
-    pub(super) fn walk(&self, kept: Option<&[bool]>, tags: bool) -> Walk {
+    /// The graph of the profile; with `kept` (by info) only those nodes exist, and edges across
+    /// dropped nodes become residual.
+    pub(super) fn graph(&self, kept: Option<&[bool]>) -> Graph {
+        self.walk(kept, true, self.options().tags).into_graph(self)
+    }
+
+    /// The weights of the full graph's nodes, without edges or tags: all that the
+    /// `-nodefraction` cut reads (the edges were a third of a walk's memory and time).
+    pub(super) fn node_weights(&self) -> Walk {
+        self.walk(None, false, false)
+    }
+
+    fn walk(&self, kept: Option<&[bool]>, edges: bool, tags: bool) -> Walk {
         let mut walk = Walk {
             generation: 0,
             node_of_info: vec![usize::MAX; self.info_count()],
@@ -60,6 +72,7 @@ impl GraphBuilder<'_> {
             edges: Vec::new(),
             edge_of: IdMap::default(),
             edge_at_depth: Vec::new(),
+            with_edges: edges,
             tags: tags.then(NodeTags::default),
         };
         let (groups, _) = self.groups(tags);
@@ -109,7 +122,7 @@ impl Walk {
                     tags.add(n, group, s, false);
                 }
             }
-            if let Some(p) = parent.filter(|&p| p != n) {
+            if let Some(p) = parent.filter(|&p| self.with_edges && p != n) {
                 self.add_edge(depth, (p, n), group.weights, (residual, frame.inline()));
                 depth += 1;
             }
@@ -207,7 +220,7 @@ impl Walk {
     /// The graph: shown nodes in the order they were met, then the others as phantoms; edges
     /// numbered by their caller's position, then in the order they were met (the order pprof's
     /// node selection leaves them in).
-    pub(super) fn into_graph(self, b: &GraphBuilder<'_>) -> Graph {
+    fn into_graph(self, b: &GraphBuilder<'_>) -> Graph {
         let drop_negative = b.options().drop_negative;
         let shown: Vec<bool> = self
             .nodes
