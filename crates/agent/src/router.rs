@@ -14,7 +14,7 @@
 //! Handlers build their answers with [`Response::attachment`] (profile downloads, named like
 //! Go's `Content-Disposition`), [`Response::text`] (`debug=1` text) and [`Response::error`]
 //! (Go's `serveError` shape); read `seconds` and `debug` with [`Request::form_value`] and
-//! [`Request::int_param`]; and encode profiles with [`crate::export::encode`]. The index lists
+//! [`Request::int_param`]; and send profiles with [`profile_attachment`]. The index lists
 //! routes sorted by name; unknown names answer 404 `Unknown profile` as Go's `Index` does.
 //! Applications with their own HTTP stack call [`Router::handle`] from their framework, or use
 //! the `axum` feature's router.
@@ -179,6 +179,15 @@ impl Router {
         }
         b.push_str("</ul>\n</p>\n</body>\n</html>");
         b
+    }
+}
+
+/// `profile` encoded (gzipped protobuf) as the download `name`, or a 500 error saying why it
+/// could not be encoded.
+pub(crate) fn profile_attachment(name: &str, profile: &ferroprof_profile::Profile) -> Response {
+    match crate::export::encode(profile) {
+        Ok(bytes) => Response::attachment(name, bytes),
+        Err(e) => Response::error(500, &e.to_string()),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{Kind, Snapshot};
 use crate::endpoints::{delta_seconds, wait_unless_cancelled};
 use crate::http::{Request, Response};
-use crate::router::{Route, Router};
+use crate::router::{profile_attachment, Route, Router};
 
 /// Go's index description of `mutex`.
 const MUTEX_DESCRIPTION: &str = "Stack traces of holders of contended mutexes";
@@ -33,7 +33,7 @@ fn handle(kind: Kind, request: &Request, max_seconds: u64) -> Response {
     if request.int_param("debug") != 0 {
         return Response::text(super::text(kind));
     }
-    attachment(kind.name(), &super::profile(kind))
+    profile_attachment(kind.name(), &super::profile(kind))
 }
 
 /// Go's `serveDeltaProfile` over the contention records.
@@ -46,14 +46,7 @@ fn delta(kind: Kind, request: &Request, max_seconds: u64) -> Response {
     if !wait_unless_cancelled(request, secs) {
         return Response::error(500, "context canceled");
     }
-    attachment(&format!("{}-delta", kind.name()), &start.delta())
-}
-
-fn attachment(name: &str, profile: &ferroprof_profile::Profile) -> Response {
-    match crate::export::encode(profile) {
-        Ok(bytes) => Response::attachment(name, bytes),
-        Err(e) => Response::error(500, &e.to_string()),
-    }
+    profile_attachment(&format!("{}-delta", kind.name()), &start.delta())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::http::{Request, Response};
-use crate::router::{Route, Router};
+use crate::router::{profile_attachment, Route, Router};
 use crate::threads::{ThreadDump, ThreadStack};
 
 /// The index description.
@@ -41,10 +41,7 @@ fn handle(request: &Request, timeout: Duration) -> Response {
     if debug > 0 {
         return Response::text(crate::text::count_profile(NAME, &records));
     }
-    match crate::export::encode(&crate::export::count_profile(NAME, &records)) {
-        Ok(bytes) => Response::attachment(NAME, bytes),
-        Err(e) => Response::error(500, &e.to_string()),
-    }
+    profile_attachment(NAME, &crate::export::count_profile(NAME, &records))
 }
 
 /// (stack, no labels, count) per distinct stack.
