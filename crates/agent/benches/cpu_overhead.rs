@@ -256,18 +256,22 @@ fn measured<R>(f: impl FnOnce() -> R) -> (R, Duration, u64) {
     )
 }
 
-/// One round of the overhead workload under `mode`: process CPU time and samples taken.
-fn overhead_round(mode: Mode, iterations: u64) -> (Duration, u64) {
+/// One round of the overhead workload under `mode`: the process's CPU time, the workers' own
+/// (their CPU clocks as they finish, so the profiler's thread is not in it); samples taken.
+fn overhead_round(mode: Mode, iterations: u64) -> ([Duration; 2], u64) {
     let running = start(mode);
     let before = process_cpu();
     let threads: Vec<_> = (0..THREADS)
-        .map(|_| std::thread::spawn(move || deep(RECURSION, &mut || work(iterations))))
+        .map(|_| {
+            std::thread::spawn(move || {
+                black_box(deep(RECURSION, &mut || work(iterations)));
+                thread_cpu()
+            })
+        })
         .collect();
-    for t in threads {
-        black_box(t.join().expect("worker"));
-    }
+    let workers = threads.into_iter().map(|t| t.join().expect("worker")).sum();
     let cpu = process_cpu() - before;
-    (cpu, running.stop(false).samples)
+    ([cpu, workers], running.stop(false).samples)
 }
 
 fn thread_cpu() -> Duration {
@@ -354,28 +358,36 @@ fn main() {
 
     println!("== 1. overhead at 100 Hz: {THREADS} threads x {THREAD_WORK:?} of CPU each, 40-frame stacks, {rounds} alternating rounds");
     let iterations = calibrate(THREAD_WORK);
-    let mut cpu: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
-    let mut samples = vec![0u64; modes.len()];
+    // Per mode, per measure (process, workers): the rounds' CPU times.
+    let mut cpu = vec![[Vec::new(), Vec::new()]; modes.len()];
+    let mut samples = vec![0; modes.len()];
     for _ in 0..rounds {
         for (i, &mode) in modes.iter().enumerate() {
-            let (c, s) = overhead_round(mode, iterations);
-            cpu[i].push(c);
-            samples[i] += s;
+            let (times, taken) = overhead_round(mode, iterations);
+            for (all, t) in cpu[i].iter_mut().zip(times) {
+                all.push(t);
+            }
+            samples[i] += taken;
         }
     }
-    for c in &mut cpu {
-        c.sort();
+    for times in cpu.iter_mut().flatten() {
+        times.sort();
     }
-    let (base_min, base_med) = (cpu[0][0], cpu[0][rounds / 2]);
     for (i, mode) in modes.iter().enumerate() {
-        let (min, med) = (cpu[i][0], cpu[i][rounds / 2]);
         println!(
-            "  {mode:?}: CPU min {min:.3?} median {med:.3?} (max {:.3?}); vs unprofiled: min {:+.2}%, median {:+.2}%; {:.0} samples/round",
-            cpu[i][rounds - 1],
-            100.0 * (min.as_secs_f64() / base_min.as_secs_f64() - 1.0),
-            100.0 * (med.as_secs_f64() / base_med.as_secs_f64() - 1.0),
+            "  {mode:?}: {:.0} samples/round",
             samples[i] as f64 / rounds as f64
         );
+        for (m, what) in ["process", "workers"].iter().enumerate() {
+            let (min, med) = (cpu[i][m][0], cpu[i][m][rounds / 2]);
+            let (base_min, base_med) = (cpu[0][m][0], cpu[0][m][rounds / 2]);
+            println!(
+                "    {what} CPU min {min:.3?} median {med:.3?} (max {:.3?}); vs unprofiled: min {:+.2}%, median {:+.2}%",
+                cpu[i][m][rounds - 1],
+                100.0 * (min.as_secs_f64() / base_min.as_secs_f64() - 1.0),
+                100.0 * (med.as_secs_f64() / base_med.as_secs_f64() - 1.0),
+            );
+        }
     }
 
     println!("\n== 2. cost of one capture: the handler's CPU time, one thread computing at the bottom of the stack for {CAPTURE_RUN:?}");

@@ -28,14 +28,13 @@ pub(crate) struct Record {
     pub weight: u64,
 }
 
-struct Slot {
-    state: AtomicU8,
-    record: UnsafeCell<Record>,
-}
-
-/// The buffer; `capacity` slots allocated up front.
+/// The buffer; `capacity` slots allocated up front. The slots' states are kept apart from their
+/// records, so that a drain scans 2 KiB of states rather than touching every 1 KiB record (with
+/// the states inside the records, the profiler thread's scan every 10 ms was a cache and TLB
+/// miss per slot: ~1% of a core).
 pub(crate) struct RecordBuffer {
-    slots: Box<[Slot]>,
+    states: Box<[AtomicU8]>,
+    records: Box<[UnsafeCell<Record>]>,
     next: AtomicUsize,
     /// Records dropped because no slot was free.
     pub dropped: AtomicUsize,
@@ -48,19 +47,21 @@ unsafe impl Sync for RecordBuffer {}
 impl RecordBuffer {
     /// A buffer of `capacity` records (allocates; call before signals arrive).
     pub(crate) fn new(capacity: usize) -> RecordBuffer {
-        let slots = (0..capacity.max(1))
-            .map(|_| Slot {
-                state: AtomicU8::new(FREE),
-                record: UnsafeCell::new(Record {
+        let capacity = capacity.max(1);
+        let states = (0..capacity).map(|_| AtomicU8::new(FREE)).collect();
+        let records = (0..capacity)
+            .map(|_| {
+                UnsafeCell::new(Record {
                     frames: [0; MAX_DEPTH],
                     depth: 0,
                     labels: 0,
                     weight: 0,
-                }),
+                })
             })
             .collect();
         RecordBuffer {
-            slots,
+            states,
+            records,
             next: AtomicUsize::new(0),
             dropped: AtomicUsize::new(0),
         }
@@ -71,16 +72,15 @@ impl RecordBuffer {
     pub(crate) fn push(&self, fill: impl FnOnce(&mut Record) -> bool) {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..=PROBES {
-            let slot = &self.slots[(start + i) % self.slots.len()];
-            if slot
-                .state
+            let at = (start + i) % self.states.len();
+            let state = &self.states[at];
+            if state
                 .compare_exchange(FREE, WRITING, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
                 // SAFETY: the compare-and-swap above gave this thread the slot.
-                let ok = fill(unsafe { &mut *slot.record.get() });
-                slot.state
-                    .store(if ok { READY } else { FREE }, Ordering::Release);
+                let ok = fill(unsafe { &mut *self.records[at].get() });
+                state.store(if ok { READY } else { FREE }, Ordering::Release);
                 return;
             }
         }
@@ -89,11 +89,11 @@ impl RecordBuffer {
 
     /// Hands every published record to `take`, then frees its slot.
     pub(crate) fn drain(&self, mut take: impl FnMut(&Record)) {
-        for slot in self.slots.iter() {
-            if slot.state.load(Ordering::Acquire) == READY {
+        for (state, record) in self.states.iter().zip(self.records.iter()) {
+            if state.load(Ordering::Acquire) == READY {
                 // SAFETY: READY records are not written until this thread stores FREE.
-                take(unsafe { &*slot.record.get() });
-                slot.state.store(FREE, Ordering::Release);
+                take(unsafe { &*record.get() });
+                state.store(FREE, Ordering::Release);
             }
         }
     }
