@@ -58,6 +58,9 @@ pub struct Config {
     pub enable_symbol: bool,
     /// How long a thread dump waits for threads to answer the dump signal.
     pub thread_dump_timeout: Duration,
+    /// How long a task dump (`tasks`, feature `taskdump`) may take: the first one parses the
+    /// program's debug info to resolve the tasks' stacks, which takes seconds in a large binary.
+    pub task_dump_timeout: Duration,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             enable_cmdline: false,
             enable_symbol: false,
             thread_dump_timeout: Duration::from_secs(1),
+            task_dump_timeout: Duration::from_secs(30),
         }
     }
 }

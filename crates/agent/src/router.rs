@@ -114,7 +114,7 @@ impl Router {
         crate::heap::endpoint::add_routes(&mut router, config.cpu.max_seconds);
         crate::contention::endpoint::add_routes(&mut router, config.cpu.max_seconds);
         #[cfg(feature = "taskdump")]
-        crate::tasks::endpoint::add_routes(&mut router, config.thread_dump_timeout);
+        crate::tasks::endpoint::add_routes(&mut router, config.task_dump_timeout);
         if config.enable_cmdline {
             router.route(Route::new(
                 "cmdline",

@@ -6,20 +6,44 @@
 
 mod support;
 
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
 use ferroprof_profile::{Limits, Profile};
 
-/// A task that never finishes: the leak the dump must find.
+/// A task that never finishes: the leak the dump must find. Says when it first ran.
 #[inline(never)]
-async fn leaky_task() {
+async fn leaky_task(started: Sender<()>) {
+    let _ = started.send(());
     tokio::time::sleep(Duration::from_secs(3600)).await;
 }
 
-/// A task waiting elsewhere, to tell stacks apart.
+/// A task waiting elsewhere, to tell stacks apart. Says when it first ran.
 #[inline(never)]
-async fn other_task(notify: std::sync::Arc<tokio::sync::Notify>) {
+async fn other_task(started: Sender<()>, notify: std::sync::Arc<tokio::sync::Notify>) {
+    let _ = started.send(());
     notify.notified().await;
+}
+
+/// Waits until `n` more tasks have been polled (and so have a stack to dump).
+fn wait_started(started: &Receiver<()>, n: usize) {
+    for i in 0..n {
+        started
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("only {i} of {n} tasks ran within 60 s"));
+    }
+}
+
+/// The runtime, shut down without waiting on drop: a failed assertion must not hang the test
+/// on a task dump still in progress.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// Tasks (summed over samples) whose stack holds a function named like `name`.
@@ -44,18 +68,22 @@ fn tasks_at(p: &Profile, name: &str) -> i64 {
 /// `debug=1` text and the `debug=2` dump, and the count grows as more leak.
 #[test]
 fn leaked_tasks_show_at_their_stack_with_their_count() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = Runtime(Some(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    ));
+    let rt = runtime.0.as_ref().unwrap();
     ferroprof::tasks::register(rt.handle().clone());
     let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (started, started_rx) = std::sync::mpsc::channel();
     for _ in 0..25 {
-        rt.spawn(leaky_task());
+        rt.spawn(leaky_task(started.clone()));
     }
     for _ in 0..3 {
-        rt.spawn(other_task(notify.clone()));
+        rt.spawn(other_task(started.clone(), notify.clone()));
     }
     let server = ferroprof::serve("127.0.0.1:0").expect("start server");
     let addr = server.local_addr();
@@ -64,8 +92,7 @@ fn leaked_tasks_show_at_their_stack_with_their_count() {
         assert_eq!(reply.status, 200, "{target}: {}", reply.text());
         reply
     };
-    // Tasks are polled (and so traceable) once the workers ran them.
-    std::thread::sleep(Duration::from_millis(200));
+    wait_started(&started_rx, 28);
     let body = fetch("/debug/pprof/tasks").body;
     let p = ferroprof_profile::parse(&body, &Limits::default()).expect("parse");
     assert_eq!(p.sample_type[0].r#type, "tasks");
@@ -77,9 +104,9 @@ fn leaked_tasks_show_at_their_stack_with_their_count() {
     let full = fetch("/debug/pprof/tasks?debug=2").text();
     assert_eq!(full.matches("leaky_task").count(), 25, "{full}");
     for _ in 0..10 {
-        rt.spawn(leaky_task());
+        rt.spawn(leaky_task(started.clone()));
     }
-    std::thread::sleep(Duration::from_millis(200));
+    wait_started(&started_rx, 10);
     let body = fetch("/debug/pprof/tasks").body;
     let p = ferroprof_profile::parse(&body, &Limits::default()).expect("parse");
     assert_eq!(tasks_at(&p, "leaky_task"), 35);
