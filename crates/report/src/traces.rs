@@ -1,5 +1,7 @@
 //! `-traces`: every sample's labels, value and stack, leaf first (pprof's `printTraces`).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -22,6 +24,7 @@ pub fn write_traces(rpt: &Report<'_>, out: &mut dyn Write) -> Result<()> {
     let default_options = GraphOptions::default();
     let frames = FrameText::new(rpt.profile(), &default_options);
     let mut labels = SortedLines::default();
+    let mut values = ValueText::default();
     for sample in &rpt.profile().sample {
         let mut blocks = sample.location.iter().filter_map(|&id| frames.block(id));
         let Some(first) = blocks.next() else {
@@ -35,7 +38,7 @@ pub fn write_traces(rpt: &Report<'_>, out: &mut dyn Write) -> Result<()> {
             value = value.wrapping_div(divisor);
         }
         // The first frame shows the value in the value column.
-        write!(out, "{:>VALUE_WIDTH$}", rpt.format_value(value))?;
+        out.write_all(values.get(rpt, value).as_bytes())?;
         out.write_all(&first.as_bytes()[VALUE_WIDTH..])?;
         for block in blocks {
             out.write_all(block.as_bytes())?;
@@ -83,6 +86,26 @@ impl<'p> FrameText<'p> {
     fn block(&self, id: LocationId) -> Option<&str> {
         let pos = self.names.location_pos(id)?;
         Some(&self.text[self.start[pos]..self.start[pos + 1]])
+    }
+}
+
+/// Sample values as the value column shows them, formatted once per distinct value (formatting
+/// goes through floating point, ~4% of `-traces` on the 100 MB profile when done per sample).
+#[derive(Default)]
+struct ValueText {
+    shown: HashMap<i64, String>,
+}
+
+impl ValueText {
+    /// Distinct values remembered at most; past this, values are formatted each time.
+    const LIMIT: usize = 4096;
+
+    fn get(&mut self, rpt: &Report<'_>, value: i64) -> Cow<'_, str> {
+        let format = || format!("{:>VALUE_WIDTH$}", rpt.format_value(value));
+        if self.shown.len() >= Self::LIMIT && !self.shown.contains_key(&value) {
+            return Cow::Owned(format());
+        }
+        Cow::Borrowed(self.shown.entry(value).or_insert_with(format))
     }
 }
 
