@@ -23,8 +23,11 @@ const FLUSH_BYTES: usize = 256 * 1024;
 /// Writes `p` as a gzipped protobuf, the format `go tool pprof -proto` writes and every pprof
 /// reader accepts.
 pub fn encode(p: &Profile, w: &mut dyn Write) -> io::Result<()> {
-    // Go's `Profile.Write` uses gzip's default level; level 6 of zlib is that default too.
-    let mut gz = GzEncoder::new(w, Compression::new(6));
+    // Go's runtime writes its profiles at `gzip.BestSpeed`, `Profile.Write` at the default
+    // level. zlib-rs's level 2 is close to the first in speed and to the second in size: on
+    // large.cpu 3% larger than the default level in a third of the time, which was a third of
+    // `-proto` (level 1 is faster still but 34% larger). Readers see the same protobuf.
+    let mut gz = GzEncoder::new(w, Compression::new(2));
     encode_uncompressed(p, &mut gz)?;
     gz.finish()?;
     Ok(())
