@@ -27,6 +27,8 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use ferroprof_testsupport::cpu_time::{process_cpu, thread_cpu};
+
 /// Frames of the workload's recursion; with the thread's own frames the captured stacks are
 /// about 40 deep (printed by the bench).
 const RECURSION: usize = 32;
@@ -58,15 +60,6 @@ fn work(iterations: u64) -> u64 {
         );
     }
     x
-}
-
-fn process_cpu() -> Duration {
-    // SAFETY: a zeroed rusage is a valid out-parameter.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `ru` is a valid out-pointer.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 /// Iterations of `work` that take about `cpu` of CPU time on this machine.
@@ -272,16 +265,6 @@ fn overhead_round(mode: Mode, iterations: u64) -> ([Duration; 2], u64) {
     let workers = threads.into_iter().map(|t| t.join().expect("worker")).sum();
     let cpu = process_cpu() - before;
     ([cpu, workers], running.stop(false).samples)
-}
-
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// The profiler's `SIGPROF` handler, called by [`timed_handler`].

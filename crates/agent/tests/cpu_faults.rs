@@ -188,15 +188,7 @@ fn handler_fits_a_small_signal_stack() {
         // SAFETY: `stack` outlives its use as this thread's signal stack (restored below).
         unsafe { libc::sigaltstack(&ss, &mut old) };
         // 300 ms of this thread's CPU time: ~300 samples at 1 kHz however loaded the host.
-        let cpu = || {
-            let mut ts = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            // SAFETY: `ts` is a valid out-pointer.
-            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-            Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-        };
+        let cpu = ferroprof_testsupport::cpu_time::thread_cpu;
         let end = cpu() + Duration::from_millis(300);
         let mut x = 0u64;
         while cpu() < end {

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod cpu_time;
+
 /// The workspace root, derived from this crate's manifest directory (never the current directory).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
