@@ -40,8 +40,9 @@ pub fn generate_report_owned(
     let written = write_with_objects(&p, &options, &FileSources, &objects, out);
     // Freeing a model of millions of small allocations was 14% of a one-shot `-top` on a 10 MB
     // profile (perf, benches/RESULTS.md); a thread of its own frees it while the report is
-    // delivered, and the process exit may cut that short.
-    std::thread::spawn(move || drop(p));
+    // delivered, and the process exit may cut that short. If no thread can start, the closure
+    // (and the profile with it) is dropped here instead of panicking like `thread::spawn`.
+    let _ = std::thread::Builder::new().spawn(move || drop(p));
     written
 }
 
