@@ -146,13 +146,6 @@ pub fn record_free(id: BucketId, size: u64) {
     b.free_bytes.fetch_add(size, Ordering::Relaxed);
 }
 
-/// Takes back a [`record_free`] whose free did not happen (a failed realloc).
-pub fn record_free_undone(id: BucketId, size: u64) {
-    let b = &TABLE[id as usize];
-    b.free_objects.fetch_sub(1, Ordering::Relaxed);
-    b.free_bytes.fetch_sub(size, Ordering::Relaxed);
-}
-
 /// Filled buckets.
 pub fn count() -> usize {
     TABLE

@@ -2,35 +2,34 @@
 //! and samples allocations by bytes.
 //!
 //! The fast path touches only thread-local cells (const-initialised, no destructor, so usable
-//! during thread start and teardown and never allocating): a byte countdown and four pending
-//! counters, which reach the global counters every [`FLUSH_EVERY`] events, when a sample is taken
-//! and when the thread exits. A free also reads one byte of the sampled-block filter. The fast
-//! path makes no call: an allocation below [`COUNT_AHEAD_BELOW`] with no sample or flush due is
-//! counted before the wrapped allocator runs and ends in a tail call to it, and a free of an
-//! unsampled block with no flush due likewise; everything else takes the slow path. Sampling
-//! runs with a per-thread guard set, so allocations made while sampling (there are none by design)
-//! or while the profiler exports (profiles, symbols, text) pass straight through, unsampled.
+//! during thread start and teardown and never allocating) and makes no call. An allocation
+//! counts down one byte budget and adds one to a pending count; a free counts down a second
+//! budget, adds one to its count and reads one byte of the sampled-block filter. Bytes are
+//! never added up per event: they are what the budgets counted down. When a budget runs out —
+//! the next sample is due, or [`FLUSH_BYTES`] were allocated or freed since the last flush — the
+//! slow path samples, moves the pending figures into one of the global counters' shards and
+//! arms the budgets again; a thread's exit flushes too. An allocation the budget holds is
+//! counted before the wrapped allocator runs, so that the fast path ends in a tail call to it;
+//! budgets never exceed [`FLUSH_BYTES`], so an allocation that large or larger is counted once
+//! it succeeded (a failed smaller one is counted as made: Rust aborts on one unless the caller
+//! used `try_reserve`). Sampling runs with a per-thread guard set, so allocations made
+//! while sampling (only the unwinder's, once) or while the profiler exports (profiles, symbols,
+//! text) pass through unsampled.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::buckets::{self, MAX_DEPTH};
 use super::sampler::{self, Rng};
 use super::{live, stack};
 
-/// Thread-local events between flushes of the pending counters into the global ones. Bounds what
-/// [`super::stats`] can miss per running thread. Chosen by measurement (`benches/heap_alloc.rs`,
-/// a 64-byte alloc/free loop): flushing every 64 events spent 6% of that loop in the four atomic
-/// additions of a flush, every 256 about 2%.
-pub const FLUSH_EVERY: u32 = 256;
-
-/// Allocations smaller than this are counted before the wrapped allocator runs when nothing else
-/// is due, so that the hook's fast path ends in a tail call to it (measured in
-/// `benches/heap_alloc.RESULTS.md`: a third of the hook's cost on a 64-byte churn). A failed
-/// allocation that small is therefore counted as made; Rust aborts on one unless the caller used
-/// `try_reserve`. Larger allocations are counted once they succeed.
-pub const COUNT_AHEAD_BELOW: usize = 64 << 10;
+/// Bytes a thread allocates, and bytes it frees, between flushes of its counters into the global
+/// ones: bounds what [`super::stats`] can miss per running thread. Chosen by measurement
+/// (`benches/alloc/run.sh`, `churn_64b`: flushing every 256 events into one shared set of
+/// counters cost 10 of the hook's 20 points on a 64-byte alloc/free loop on 4 threads; every
+/// 256 KiB, into per-thread shards, it is out of sight).
+pub const FLUSH_BYTES: u64 = 256 << 10;
 
 /// A [`GlobalAlloc`] that profiles the allocator it wraps. Install it once per process:
 ///
@@ -56,13 +55,23 @@ impl<A> Allocator<A> {
     }
 }
 
-/// Indices of the four counters (pending per thread and global).
+/// Indices of the four global counters.
 const MALLOCS: usize = 0;
 const ALLOC_BYTES: usize = 1;
 const FREES: usize = 2;
 const FREED_BYTES: usize = 3;
 
-static TOTALS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+/// Shards of the global counters: threads flush into their own (threads beyond this many
+/// share), so that flushes of threads on different cores do not pass one cache line around.
+const SHARDS: usize = 16;
+
+/// One shard of the global counters, alone in its cache lines.
+#[repr(align(128))]
+struct Shard([AtomicU64; 4]);
+
+static TOTALS: [Shard; SHARDS] = [const { Shard([const { AtomicU64::new(0) }; 4]) }; SHARDS];
+/// The shard the next registered thread flushes into (modulo [`SHARDS`]).
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
 
 /// How far a thread is in its life, as the hook sees it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,35 +80,102 @@ enum Life {
     New,
     /// The exit flush is registered; counters may stay pending.
     Running,
-    /// The exit flush has run (the thread is exiting), or cannot be registered: count globally
-    /// at once.
+    /// The exit flush has run (the thread is exiting), or cannot be registered: every event
+    /// takes the slow path and is flushed at once.
     Exiting,
+}
+
+/// A byte budget the fast path counts down; what it counted is the bytes of the events it
+/// let through.
+struct Budget {
+    /// Bytes left before the slow path must run.
+    left: Cell<u64>,
+    /// `left` when last settled: `armed - left` bytes were counted down since.
+    armed: Cell<u64>,
+    /// Bytes of events counted outside the budget (slow path), not yet flushed.
+    extra: Cell<u64>,
+}
+
+impl Budget {
+    const fn new() -> Self {
+        Budget {
+            left: Cell::new(0),
+            armed: Cell::new(0),
+            extra: Cell::new(0),
+        }
+    }
+
+    /// Takes `size` from the budget if it holds more; else leaves it and returns false.
+    #[inline(always)]
+    fn try_take(&self, size: u64) -> bool {
+        let left = self.left.get();
+        if size < left {
+            self.left.set(left - size);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Bytes counted since the last call, through the budget or beside it.
+    fn drain(&self) -> u64 {
+        let left = self.left.get();
+        self.armed.replace(left) - left + self.extra.replace(0)
+    }
+
+    /// Arms a fresh budget of `bytes` and returns the bytes counted under the old one.
+    fn rearm(&self, bytes: u64) -> u64 {
+        let counted = self.drain();
+        self.left.set(bytes);
+        self.armed.set(bytes);
+        counted
+    }
+
+    /// Arms a fresh budget of `bytes`, keeping what the old one counted for the next flush.
+    fn arm(&self, bytes: u64) {
+        let counted = self.rearm(bytes);
+        self.extra.set(counted);
+    }
 }
 
 struct ThreadState {
     /// Set while the hook samples or the profiler works on this thread: allocations then pass
     /// through unsampled (the re-entrancy guard).
     busy: Cell<bool>,
-    /// Bytes left before the next sample.
-    countdown: Cell<u64>,
-    /// The rate the countdown was drawn at; a changed rate redraws it.
+    /// Allocated bytes until the slow path: the next sample or the next flush, whichever is
+    /// nearer.
+    alloc: Budget,
+    /// Bytes from the end of `alloc`'s budget to the next sample (`NEVER`: none is due).
+    beyond: Cell<u64>,
+    /// The rate the sample distance was drawn at; a changed rate redraws it.
     rate: Cell<u64>,
     rng: Cell<Rng>,
-    pending: [Cell<u64>; 4],
-    /// Events left before the pending counters are flushed.
-    until_flush: Cell<u32>,
+    /// Allocations since the last flush.
+    mallocs: Cell<u64>,
+    /// Freed bytes until the next flush.
+    free: Budget,
+    /// Frees since the last flush.
+    frees: Cell<u64>,
+    /// The shard of [`TOTALS`] this thread flushes into.
+    shard: Cell<usize>,
     life: Cell<Life>,
 }
+
+/// A sample distance that is never reached (sampling off).
+const NEVER: u64 = u64::MAX;
 
 thread_local! {
     static STATE: ThreadState = const {
         ThreadState {
             busy: Cell::new(false),
-            countdown: Cell::new(0),
+            alloc: Budget::new(),
+            beyond: Cell::new(0),
             rate: Cell::new(0),
             rng: Cell::new(Rng::unseeded()),
-            pending: [const { Cell::new(0) }; 4],
-            until_flush: Cell::new(FLUSH_EVERY),
+            mallocs: Cell::new(0),
+            free: Budget::new(),
+            frees: Cell::new(0),
+            shard: Cell::new(0),
             life: Cell::new(Life::New),
         }
     };
@@ -137,48 +213,27 @@ fn exit_key() -> Option<Result<libc::pthread_key_t, ()>> {
     Some(if created { Ok(key) } else { Err(()) })
 }
 
-/// The exit key's destructor: flushes the exiting thread's counters and makes it count
-/// globally from then on.
+/// The exit key's destructor: flushes the exiting thread's counters and sends every later event
+/// of the thread to the slow path, which flushes it at once.
 unsafe extern "C" fn flush_on_exit(_: *mut libc::c_void) {
     let _ = STATE.try_with(|s| {
         s.life.set(Life::Exiting);
-        s.flush();
+        if !s.busy.get() {
+            // The sample distance outlives the budget taken away.
+            s.beyond
+                .set(s.beyond.get().saturating_add(s.alloc.left.get()));
+        }
+        s.flush_arming(0);
     });
 }
 
 impl ThreadState {
-    /// Moves the pending counters into the global ones. An exiting thread flushes every event.
-    fn flush(&self) {
-        for (total, pending) in TOTALS.iter().zip(&self.pending) {
-            let n = pending.replace(0);
-            if n != 0 {
-                total.fetch_add(n, Ordering::Relaxed);
-            }
-        }
-        let exiting = self.life.get() == Life::Exiting;
-        self.until_flush.set(if exiting { 1 } else { FLUSH_EVERY });
-        self.recheck_rate();
-    }
-
-    /// Sends the next allocation to the slow path if the process-wide rate changed. Checked at
-    /// every flush rather than on every allocation, so a thread follows a new rate within
-    /// [`FLUSH_EVERY`] events (the thread that sets it, at once; Go's threads keep their drawn
-    /// countdown too).
-    fn recheck_rate(&self) {
-        if !self.busy.get() && self.rate.get() != sampler::sample_rate() {
-            self.countdown.set(0);
-        }
-    }
-
-    /// The fast path of an allocation of `size` bytes: counts it and returns true when it is
-    /// small and neither a sample nor a flush is due; else leaves everything to [`on_alloc`].
+    /// The fast path of an allocation of `size` bytes: counts it and returns true when the
+    /// budget holds it; else leaves everything to [`alloc_slow`].
     #[inline(always)]
     fn alloc_fast(&self, size: usize) -> bool {
-        let left = self.countdown.get();
-        let flush = self.until_flush.get();
-        if size < COUNT_AHEAD_BELOW && (size as u64) < left && flush > 1 {
-            self.countdown.set(left - size as u64);
-            self.count_pending(MALLOCS, ALLOC_BYTES, size as u64, flush);
+        if self.alloc.try_take(size as u64) {
+            self.mallocs.set(self.mallocs.get() + 1);
             true
         } else {
             false
@@ -186,47 +241,126 @@ impl ThreadState {
     }
 
     /// The fast path of a free: counts it and returns true when the block was not sampled and
-    /// no flush is due; else leaves everything to [`on_free`].
+    /// the free budget holds it; else leaves everything to [`free_slow`].
     #[inline(always)]
     fn free_fast(&self, ptr: *mut u8, size: usize) -> bool {
-        let flush = self.until_flush.get();
-        if flush > 1 && !live::may_hold(ptr as usize) {
-            self.count_pending(FREES, FREED_BYTES, size as u64, flush);
+        let left = self.free.left.get();
+        if (size as u64) < left && !live::may_hold(ptr as usize) {
+            self.free.left.set(left - size as u64);
+            self.frees.set(self.frees.get() + 1);
             true
         } else {
             false
         }
     }
 
-    /// Adds one event of `size` bytes to the pending counters, `flush` (more than 1) being the
-    /// events left before the next flush.
+    /// The fast path of a successful realloc from `old` to `new` bytes: counts its free and its
+    /// allocation and returns true when both budgets hold them; else counts nothing.
     #[inline(always)]
-    fn count_pending(&self, objects: usize, bytes: usize, size: u64, flush: u32) {
-        let p = &self.pending;
-        p[objects].set(p[objects].get() + 1);
-        p[bytes].set(p[bytes].get() + size);
-        self.until_flush.set(flush - 1);
-    }
-
-    #[inline(always)]
-    fn count(&self, objects: usize, bytes: usize, size: u64) {
-        let p = &self.pending;
-        p[objects].set(p[objects].get() + 1);
-        p[bytes].set(p[bytes].get() + size);
-        let left = self.until_flush.get() - 1;
-        self.until_flush.set(left);
-        if left == 0 {
-            self.flush();
+    fn realloc_fast(&self, old: usize, new: usize) -> bool {
+        let (freeable, allocatable) = (self.free.left.get(), self.alloc.left.get());
+        if (old as u64) < freeable && (new as u64) < allocatable {
+            self.free.left.set(freeable - old as u64);
+            self.alloc.left.set(allocatable - new as u64);
+            self.frees.set(self.frees.get() + 1);
+            self.mallocs.set(self.mallocs.get() + 1);
+            true
+        } else {
+            false
         }
     }
 
-    /// The once-per-thread registration of the exit flush; while another thread creates the
-    /// key the thread stays `New` and tries again at its next sample. Without a key it counts
-    /// globally at once, as an exiting thread does.
+    /// The bytes between flushes: none for an exiting thread, which flushes every event.
+    fn flush_budget(&self) -> u64 {
+        if self.life.get() == Life::Exiting {
+            0
+        } else {
+            FLUSH_BYTES
+        }
+    }
+
+    /// Moves the pending counters into this thread's shard, keeping the allocation budget.
+    fn flush(&self) {
+        self.flush_arming(self.alloc.left.get());
+    }
+
+    /// Moves the pending counters into this thread's shard, arms a fresh free budget and an
+    /// allocation budget of `alloc_budget` bytes.
+    fn flush_arming(&self, alloc_budget: u64) {
+        let shard = &TOTALS[self.shard.get()].0;
+        let counts = [
+            (MALLOCS, self.mallocs.replace(0)),
+            (ALLOC_BYTES, self.alloc.rearm(alloc_budget)),
+            (FREES, self.frees.replace(0)),
+            (FREED_BYTES, self.free.rearm(self.flush_budget())),
+        ];
+        for (i, n) in counts {
+            if n != 0 {
+                shard[i].fetch_add(n, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Sends the next allocation to the slow path if the process-wide rate changed, where the
+    /// sample distance is drawn again at the new rate.
+    fn recheck_rate(&self) {
+        if !self.busy.get() && self.rate.get() != sampler::sample_rate() {
+            self.alloc.arm(0);
+        }
+    }
+
+    /// A sample distance at `rate`: [`NEVER`] when sampling is off.
+    fn draw(&self, rate: u64) -> u64 {
+        if rate == 0 {
+            return NEVER;
+        }
+        let mut rng = self.rng.replace(Rng::unseeded());
+        let distance = sampler::next_sample(&mut rng, rate);
+        self.rng.set(rng);
+        distance
+    }
+
+    /// For an allocation of `size` bytes at `ptr` that spent the allocation budget: samples it
+    /// if it reaches the sample distance (drawn afresh after a rate change, like Go's threads
+    /// after their next sample) and returns the next budget.
+    fn sample_or_count_down(&self, ptr: *mut u8, size: u64) -> u64 {
+        let rate = sampler::sample_rate();
+        let mut distance = if self.rate.replace(rate) == rate {
+            self.alloc.left.get().saturating_add(self.beyond.get())
+        } else {
+            self.draw(rate)
+        };
+        if size >= distance {
+            sample(self, ptr, size);
+            distance = self.draw(rate);
+        } else if distance != NEVER {
+            distance -= size;
+        }
+        let budget = distance.min(self.flush_budget());
+        self.beyond.set(if distance == NEVER {
+            NEVER
+        } else {
+            distance - budget
+        });
+        budget
+    }
+
+    /// Registers the exit flush at a thread's first slow path (its first allocation or free:
+    /// both budgets start empty).
+    #[inline(always)]
+    fn register_if_new(&self) {
+        if self.life.get() == Life::New {
+            self.register_exit();
+        }
+    }
+
+    /// The once-per-thread registration of the exit flush and choice of a shard; while another
+    /// thread creates the key the thread stays `New` and tries again at its next slow path.
+    /// Without a key it flushes every event, as an exiting thread does.
     #[cold]
     fn register_exit(&self) {
         match exit_key() {
-            None => {}
+            None => return,
             // SAFETY: `key` was created by pthread_key_create; any non-null value makes its
             // destructor run when this thread exits.
             Some(Ok(key)) => match unsafe {
@@ -237,27 +371,52 @@ impl ThreadState {
             },
             Some(Err(())) => self.life.set(Life::Exiting),
         }
+        self.shard
+            .set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS);
     }
 }
 
-/// Counts an allocation of `size` bytes at `ptr` and samples it when the countdown runs out: the
-/// slow path, for what [`ThreadState::alloc_fast`] left.
+/// Counts an allocation of `size` bytes at `ptr` and samples it when the sample distance is
+/// reached: the slow path, for what [`ThreadState::alloc_fast`] left.
 #[inline(never)]
-fn on_alloc(ptr: *mut u8, size: usize) {
+fn alloc_slow(ptr: *mut u8, size: usize) {
     let size = size as u64;
-    let sampled = STATE.try_with(|s| {
-        s.count(MALLOCS, ALLOC_BYTES, size);
-        let left = s.countdown.get();
-        if size < left {
-            s.countdown.set(left - size);
+    let counted = STATE.try_with(|s| {
+        s.register_if_new();
+        s.mallocs.set(s.mallocs.get() + 1);
+        if s.alloc.try_take(size) {
+            return;
+        }
+        s.alloc.extra.set(s.alloc.extra.get() + size);
+        let budget = if s.busy.get() {
+            s.flush_budget()
         } else {
-            sample_slow(s, ptr, size);
+            s.sample_or_count_down(ptr, size)
+        };
+        s.flush_arming(budget);
+    });
+    if counted.is_err() {
+        // Only reachable if the platform tears const thread-locals down; count globally.
+        TOTALS[0].0[MALLOCS].fetch_add(1, Ordering::Relaxed);
+        TOTALS[0].0[ALLOC_BYTES].fetch_add(size, Ordering::Relaxed);
+    }
+}
+
+/// Counts a free of `size` bytes, flushing when the free budget is spent.
+#[inline(never)]
+fn count_free(size: usize) {
+    let size = size as u64;
+    let counted = STATE.try_with(|s| {
+        s.register_if_new();
+        s.frees.set(s.frees.get() + 1);
+        if !s.free.try_take(size) {
+            s.free.extra.set(s.free.extra.get() + size);
+            s.flush();
         }
     });
-    if sampled.is_err() {
-        // Only reachable if the platform tears const thread-locals down; count globally.
-        TOTALS[MALLOCS].fetch_add(1, Ordering::Relaxed);
-        TOTALS[ALLOC_BYTES].fetch_add(size, Ordering::Relaxed);
+    if counted.is_err() {
+        TOTALS[0].0[FREES].fetch_add(1, Ordering::Relaxed);
+        TOTALS[0].0[FREED_BYTES].fetch_add(size, Ordering::Relaxed);
     }
 }
 
@@ -265,51 +424,19 @@ fn on_alloc(ptr: *mut u8, size: usize) {
 /// Must run before the block goes back to the wrapped allocator. The slow path, for what
 /// [`ThreadState::free_fast`] left.
 #[inline(never)]
-fn on_free(ptr: *mut u8, size: usize) -> Option<buckets::BucketId> {
-    let size = size as u64;
-    let counted = STATE.try_with(|s| s.count(FREES, FREED_BYTES, size));
-    if counted.is_err() {
-        TOTALS[FREES].fetch_add(1, Ordering::Relaxed);
-        TOTALS[FREED_BYTES].fetch_add(size, Ordering::Relaxed);
+fn free_slow(ptr: *mut u8, size: usize) {
+    count_free(size);
+    if let Some(bucket) = live::remove(ptr as usize) {
+        buckets::record_free(bucket, size as u64);
     }
-    let bucket = live::remove(ptr as usize)?;
-    buckets::record_free(bucket, size);
-    Some(bucket)
 }
 
-/// Takes a sample, or draws a fresh countdown after a rate change (the allocation that finds the
-/// new rate is then sampled only if it reaches the new countdown, as any other).
+/// Records a sample of the allocation of `size` bytes at `ptr` with the current stack.
 #[cold]
 #[inline(never)]
-fn sample_slow(s: &ThreadState, ptr: *mut u8, size: u64) {
-    if s.busy.get() {
-        return;
-    }
-    if s.life.get() == Life::New {
-        s.register_exit();
-    }
-    let rate = sampler::sample_rate();
-    if rate == 0 {
-        s.rate.set(0);
-        s.countdown.set(u64::MAX);
-        return;
-    }
-    let mut rng = s.rng.replace(Rng::unseeded());
-    if s.rate.get() != rate {
-        s.rate.set(rate);
-        let fresh = sampler::next_sample(&mut rng, rate);
-        if size < fresh {
-            s.countdown.set(fresh - size);
-            s.rng.set(rng);
-            return;
-        }
-    }
-    let next = sampler::next_sample(&mut rng, rate);
-    s.rng.set(rng);
-    // Guarded, and with a countdown that cannot run out, while capturing: the first capture
-    // builds the unwinder, which allocates.
+fn sample(s: &ThreadState, ptr: *mut u8, size: u64) {
+    // Guarded while capturing: the first capture builds the unwinder, which allocates.
     s.busy.set(true);
-    s.countdown.set(u64::MAX);
     let mut frames = [0u64; MAX_DEPTH];
     let depth = stack::capture(&mut frames[..super::max_depth()]);
     if let Some(bucket) = buckets::find_or_insert(&frames[..depth], size) {
@@ -317,8 +444,41 @@ fn sample_slow(s: &ThreadState, ptr: *mut u8, size: u64) {
         live::insert(ptr as usize, bucket);
     }
     s.busy.set(false);
-    s.countdown.set(next);
-    s.flush();
+}
+
+impl<A: GlobalAlloc> Allocator<A> {
+    /// An allocation the fast path left: made, then counted and maybe sampled. Out of line, so
+    /// that the fast path needs no stack frame.
+    ///
+    /// # Safety
+    /// The caller's contract of [`GlobalAlloc::alloc`] (or `alloc_zeroed` when `zeroed`).
+    #[inline(never)]
+    unsafe fn alloc_counted_after(&self, layout: Layout, zeroed: bool) -> *mut u8 {
+        // SAFETY: forwarded under the caller's contract.
+        let ptr = unsafe {
+            if zeroed {
+                self.inner.alloc_zeroed(layout)
+            } else {
+                self.inner.alloc(layout)
+            }
+        };
+        if !ptr.is_null() {
+            alloc_slow(ptr, layout.size());
+        }
+        ptr
+    }
+
+    /// A free the fast path left: counted and charged to its bucket, then made. Out of line, so
+    /// that the fast path needs no stack frame.
+    ///
+    /// # Safety
+    /// The caller's contract of [`GlobalAlloc::dealloc`].
+    #[inline(never)]
+    unsafe fn dealloc_counted_before(&self, ptr: *mut u8, layout: Layout) {
+        free_slow(ptr, layout.size());
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
 }
 
 // SAFETY: every method forwards to the wrapped allocator with the caller's arguments unchanged and
@@ -328,115 +488,228 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if STATE.try_with(|s| s.alloc_fast(layout.size())) == Ok(true) {
             // SAFETY: forwarded under the caller's contract.
-            return unsafe { self.inner.alloc(layout) };
+            unsafe { self.inner.alloc(layout) }
+        } else {
+            // SAFETY: the caller's contract, passed on.
+            unsafe { self.alloc_counted_after(layout, false) }
         }
-        // SAFETY: forwarded under the caller's contract.
-        let ptr = unsafe { self.inner.alloc(layout) };
-        if !ptr.is_null() {
-            on_alloc(ptr, layout.size());
-        }
-        ptr
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if STATE.try_with(|s| s.alloc_fast(layout.size())) == Ok(true) {
             // SAFETY: forwarded under the caller's contract.
-            return unsafe { self.inner.alloc_zeroed(layout) };
+            unsafe { self.inner.alloc_zeroed(layout) }
+        } else {
+            // SAFETY: the caller's contract, passed on.
+            unsafe { self.alloc_counted_after(layout, true) }
         }
-        // SAFETY: forwarded under the caller's contract.
-        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            on_alloc(ptr, layout.size());
-        }
-        ptr
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if STATE.try_with(|s| s.free_fast(ptr, layout.size())) != Ok(true) {
-            on_free(ptr, layout.size());
+        if STATE.try_with(|s| s.free_fast(ptr, layout.size())) == Ok(true) {
+            // SAFETY: forwarded under the caller's contract.
+            unsafe { self.inner.dealloc(ptr, layout) }
+        } else {
+            // SAFETY: the caller's contract, passed on.
+            unsafe { self.dealloc_counted_before(ptr, layout) }
         }
-        // SAFETY: forwarded under the caller's contract.
-        unsafe { self.inner.dealloc(ptr, layout) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // A realloc is a free of the old block and an allocation of the new one, as Go's append
         // allocates a new array. The old block is forgotten before the wrapped allocator can hand
-        // its address to another thread.
-        let old_bucket = on_free(ptr, layout.size());
+        // its address to another thread, and remembered again if the realloc fails; the events
+        // are counted once it succeeded.
+        let old_bucket = live::remove(ptr as usize);
         // SAFETY: forwarded under the caller's contract.
         let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
         if new.is_null() {
-            undo_free(ptr, layout.size(), old_bucket);
+            if let Some(bucket) = old_bucket {
+                live::insert(ptr as usize, bucket);
+            }
         } else {
-            on_alloc(new, new_size);
+            if let Some(bucket) = old_bucket {
+                buckets::record_free(bucket, layout.size() as u64);
+            }
+            if STATE.try_with(|s| s.realloc_fast(layout.size(), new_size)) != Ok(true) {
+                count_free(layout.size());
+                alloc_slow(new, new_size);
+            }
         }
         new
     }
 }
 
-/// A failed realloc leaves the old block live: take back the free [`on_free`] counted.
-#[cold]
-fn undo_free(ptr: *mut u8, size: usize, bucket: Option<buckets::BucketId>) {
-    let size = size as u64;
-    let _ = STATE.try_with(|s| {
-        // Still pending, or already flushed into the totals (then pending is zero).
-        for (i, n) in [(FREES, 1), (FREED_BYTES, size)] {
-            let pending = s.pending[i].get();
-            if pending >= n {
-                s.pending[i].set(pending - n);
-            } else {
-                TOTALS[i].fetch_sub(n, Ordering::Relaxed);
-            }
-        }
-    });
-    if let Some(bucket) = bucket {
-        buckets::record_free_undone(bucket, size);
-        live::insert(ptr as usize, bucket);
-    }
-}
-
 /// Runs `f` with this thread's allocations unsampled: the profiler's own work (export,
-/// symbolization, text) is kept out of the profiles it writes. Frees are still tracked.
+/// symbolization, text) is kept out of the profiles it writes. Allocations and frees are still
+/// counted, and frees of sampled blocks still reach their buckets.
 pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
-    /// The guard and countdown to restore: a countdown that cannot run out keeps the fast path
-    /// from reaching the sampler at all while the guard is held.
+    /// The guard and the allocation budget to restore (the sample distance is kept meanwhile).
     struct Restore(Option<(bool, u64)>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            if let Some((busy, countdown)) = self.0 {
+            if let Some((busy, budget)) = self.0 {
                 let _ = STATE.try_with(|s| {
                     s.busy.set(busy);
-                    s.countdown.set(countdown);
+                    s.alloc.arm(budget);
+                    s.recheck_rate();
                 });
             }
         }
     }
-    let saved = STATE.try_with(|s| (s.busy.replace(true), s.countdown.replace(u64::MAX)));
+    let saved = STATE.try_with(|s| {
+        let saved = (s.busy.replace(true), s.alloc.left.get());
+        s.alloc.arm(s.flush_budget());
+        saved
+    });
     let _restore = Restore(saved.ok());
     f()
 }
 
 /// Applies a rate change to the calling thread at once (other threads follow at their next
-/// flush).
+/// slow path, at most [`FLUSH_BYTES`] of allocation away).
 pub(super) fn rate_changed() {
     let _ = STATE.try_with(ThreadState::recheck_rate);
 }
 
 /// The global counters, after flushing this thread's pending ones: mallocs, bytes allocated,
-/// frees, bytes freed. Other running threads may hold up to [`FLUSH_EVERY`] events each.
+/// frees, bytes freed. Other running threads may each hold up to [`FLUSH_BYTES`] of allocations
+/// and as much of frees.
 pub fn totals() -> [u64; 4] {
     let _ = STATE.try_with(ThreadState::flush);
+    let sum = |i: usize| -> u64 {
+        TOTALS
+            .iter()
+            .map(|shard| shard.0[i].load(Ordering::Relaxed))
+            .sum()
+    };
     // Frees first: a concurrent alloc-then-free is never seen as more frees than allocations.
-    let frees = TOTALS[FREES].load(Ordering::Relaxed);
-    let freed = TOTALS[FREED_BYTES].load(Ordering::Relaxed);
-    [
-        TOTALS[MALLOCS].load(Ordering::Relaxed),
-        TOTALS[ALLOC_BYTES].load(Ordering::Relaxed),
-        frees,
-        freed,
-    ]
+    let (frees, freed) = (sum(FREES), sum(FREED_BYTES));
+    [sum(MALLOCS), sum(ALLOC_BYTES), frees, freed]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::alloc::System;
+    use std::sync::{mpsc, Mutex};
+
+    /// Called directly (the unit tests' global allocator is the system's), so that only these
+    /// tests' events reach the counters; they run one at a time.
+    static HOOKED: Allocator<System> = Allocator::new(System);
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    /// Sizes across the fast path, the flush budget and beyond it.
+    const SIZES: [usize; 8] = [1, 24, 64, 4000, 70_000, 262_144, 300_000, 2 << 20];
+
+    fn minus(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
+        [0, 1, 2, 3].map(|i| a[i] - b[i])
+    }
+
+    /// Allocates, reallocates and frees blocks of every size through the hook and returns the
+    /// counts that makes: mallocs, bytes allocated, frees, bytes freed.
+    fn exercise(rounds: usize) -> [u64; 4] {
+        let mut want = [0u64; 4];
+        for round in 0..rounds {
+            for &size in &SIZES {
+                let layout = Layout::from_size_align(size, 8).unwrap();
+                // SAFETY: `layout` has a non-zero size; each block is freed once, with the
+                // layout it has at that time.
+                unsafe {
+                    let p = if round % 2 == 0 {
+                        HOOKED.alloc(layout)
+                    } else {
+                        HOOKED.alloc_zeroed(layout)
+                    };
+                    assert!(!p.is_null());
+                    p.write(round as u8);
+                    let grown = size * 2 + round % 7;
+                    let q = HOOKED.realloc(p, layout, grown);
+                    assert!(!q.is_null());
+                    assert_eq!(q.read(), round as u8, "realloc keeps the contents");
+                    HOOKED.dealloc(q, Layout::from_size_align(grown, 8).unwrap());
+                    want[MALLOCS] += 2;
+                    want[ALLOC_BYTES] += (size + grown) as u64;
+                    want[FREES] += 2;
+                    want[FREED_BYTES] += (size + grown) as u64;
+                }
+            }
+        }
+        // Ends within the budgets, so that the exit flush has something to do.
+        let tiny = Layout::from_size_align(8, 8).unwrap();
+        // SAFETY: as above.
+        unsafe { HOOKED.dealloc(HOOKED.alloc(tiny), tiny) };
+        [want[0] + 1, want[1] + 8, want[2] + 1, want[3] + 8]
+    }
+
+    #[test]
+    fn counts_are_exact_once_a_thread_exits() {
+        let _serial = SERIAL.lock().unwrap();
+        let before = totals();
+        let want = std::thread::spawn(|| exercise(40)).join().unwrap();
+        assert_eq!(minus(totals(), before), want);
+    }
+
+    #[test]
+    fn work_under_the_guard_is_counted_too() {
+        let _serial = SERIAL.lock().unwrap();
+        let before = totals();
+        let want = std::thread::spawn(|| untracked(|| exercise(10)))
+            .join()
+            .unwrap();
+        assert_eq!(minus(totals(), before), want);
+    }
+
+    #[test]
+    fn a_running_thread_holds_back_less_than_a_flush_budget() {
+        let _serial = SERIAL.lock().unwrap();
+        let before = totals();
+        let (done, counted) = mpsc::channel();
+        let (exit, exit_now) = mpsc::channel::<()>();
+        let worker = std::thread::spawn(move || {
+            done.send(exercise(20)).unwrap();
+            exit_now.recv().unwrap();
+        });
+        let want = counted.recv().unwrap();
+        let seen = minus(totals(), before);
+        assert!(seen[MALLOCS] <= want[MALLOCS] && seen[FREES] <= want[FREES]);
+        for i in [ALLOC_BYTES, FREED_BYTES] {
+            assert!(
+                seen[i] <= want[i] && want[i] - seen[i] < FLUSH_BYTES,
+                "{i}: {} of {} bytes seen",
+                seen[i],
+                want[i]
+            );
+        }
+        exit.send(()).unwrap();
+        worker.join().unwrap();
+        assert_eq!(minus(totals(), before), want);
+    }
+
+    #[test]
+    fn a_failed_realloc_counts_nothing_and_keeps_the_block() {
+        let _serial = SERIAL.lock().unwrap();
+        let before = totals();
+        std::thread::spawn(|| {
+            for size in [64, 300_000] {
+                let layout = Layout::from_size_align(size, 8).unwrap();
+                // SAFETY: as in `exercise`; the failed realloc leaves `p` allocated, and it is
+                // freed once.
+                unsafe {
+                    let p = HOOKED.alloc(layout);
+                    p.write(7);
+                    assert!(HOOKED.realloc(p, layout, isize::MAX as usize / 2).is_null());
+                    assert_eq!(p.read(), 7);
+                    HOOKED.dealloc(p, layout);
+                }
+            }
+        })
+        .join()
+        .unwrap();
+        let bytes = 64 + 300_000;
+        assert_eq!(minus(totals(), before), [2, bytes, 2, bytes]);
+    }
 }

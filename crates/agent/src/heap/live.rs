@@ -50,8 +50,11 @@ fn slot_of(h: u64) -> usize {
     (h >> 20) as usize % SLOTS
 }
 
-fn cell_of(h: u64) -> &'static AtomicU8 {
-    &COVER[(h >> 48) as usize % FILTER]
+/// The filter cell of the block at `addr`: address bits 4 to 19, no multiplication (blocks are
+/// 16-byte aligned; blocks a multiple of 1 MiB apart share a cell, which only costs their frees
+/// a table lookup).
+fn cell_of(addr: usize) -> &'static AtomicU8 {
+    &COVER[(addr >> 4) % FILTER]
 }
 
 /// Remembers that the block at `addr` was sampled into `bucket`. Returns false (and counts) when
@@ -71,7 +74,7 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
             slot.bucket.store(bucket, Ordering::Relaxed);
             // The counter goes up after the entry exists; the free of this block happens after
             // this function returns, so it sees both.
-            let cell = cell_of(h);
+            let cell = cell_of(addr);
             let _ = cell.fetch_update(Ordering::Release, Ordering::Relaxed, |c| {
                 (c != SATURATED).then_some(c + 1)
             });
@@ -87,7 +90,7 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
 /// filter cell is zero), one byte read.
 #[inline(always)]
 pub fn may_hold(addr: usize) -> bool {
-    cell_of(mix(addr)).load(Ordering::Acquire) != 0
+    cell_of(addr).load(Ordering::Acquire) != 0
 }
 
 /// Forgets the block at `addr` and returns its bucket, if it was sampled. Called before the block
@@ -97,14 +100,14 @@ pub fn remove(addr: usize) -> Option<BucketId> {
     if !may_hold(addr) {
         return None;
     }
-    remove_tracked(addr, mix(addr))
+    remove_tracked(addr)
 }
 
 /// The table lookup behind [`remove`], for the few frees the filter lets through.
 #[cold]
 #[inline(never)]
-fn remove_tracked(addr: usize, h: u64) -> Option<BucketId> {
-    let mut i = slot_of(h);
+fn remove_tracked(addr: usize) -> Option<BucketId> {
+    let mut i = slot_of(mix(addr));
     for _ in 0..MAX_PROBE {
         let slot = &TABLE[i];
         match slot.addr.load(Ordering::Relaxed) {
@@ -112,7 +115,7 @@ fn remove_tracked(addr: usize, h: u64) -> Option<BucketId> {
             a if a == addr => {
                 let bucket = slot.bucket.load(Ordering::Relaxed);
                 slot.addr.store(TOMBSTONE, Ordering::Relaxed);
-                let _ = cell_of(h).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                let _ = cell_of(addr).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
                     (c != SATURATED).then(|| c - 1)
                 });
                 return Some(bucket);

@@ -54,7 +54,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use buckets::MAX_DEPTH;
 pub use export::{profile, text, Snapshot};
-pub use hook::{untracked, Allocator, COUNT_AHEAD_BELOW, FLUSH_EVERY};
+pub use hook::{untracked, Allocator, FLUSH_BYTES};
 pub use report::{unsample, ProfileKind};
 pub use sampler::{sample_rate, set_sample_rate, DEFAULT_SAMPLE_RATE};
 pub(crate) use stack::stack_top;

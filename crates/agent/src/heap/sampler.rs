@@ -20,7 +20,7 @@ static RATE: AtomicU64 = AtomicU64::new(DEFAULT_SAMPLE_RATE);
 
 /// Sets the mean number of bytes allocated between samples, Go's `runtime.MemProfileRate`:
 /// `1` records every allocation, `0` turns heap profiling off. The calling thread follows at
-/// once, others within [`super::FLUSH_EVERY`] allocations and frees.
+/// once, others within [`super::FLUSH_BYTES`] of allocation.
 pub fn set_sample_rate(bytes: u64) {
     RATE.store(bytes, Ordering::Relaxed);
     super::hook::rate_changed();

@@ -1,9 +1,9 @@
 //! Allocator statistics: what [`stats`] returns, the `debug=1` statistics block and its JSON.
 //!
 //! Only figures true of a Rust process: the hook's own counters (exact but for up to
-//! [`super::FLUSH_EVERY`] events pending on each other running thread), the kernel's view of the
-//! process's memory, and glibc malloc's own figures where the process uses it. No garbage-collector
-//! figures: a Rust heap has no collector.
+//! [`super::FLUSH_BYTES`] of allocations, and as much of frees, pending on each other running
+//! thread), the kernel's view of the process's memory, and glibc malloc's own figures where the
+//! process uses it. No garbage-collector figures: a Rust heap has no collector.
 
 use std::fmt::Write as _;
 use std::mem::size_of;
