@@ -21,15 +21,17 @@ mod stack;
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
 mod arch;
 
-use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::{Cell, UnsafeCell};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use framehop::Unwinder as _;
 
 use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
 
-/// Working memory for one capture at a time.
+/// Working memory for one capture at a time, alone in its cache lines (threads claiming
+/// neighbouring slots do not pass a line around).
+#[repr(align(128))]
 struct Scratch {
     busy: AtomicBool,
     stack: UnsafeCell<Box<[u8]>>,
@@ -49,6 +51,28 @@ unsafe impl Sync for Unwinder {}
 // SAFETY: the framehop unwinder owns its data (`Vec<u8>` sections); the scratch slots are
 // plain owned memory.
 unsafe impl Send for Unwinder {}
+
+thread_local! {
+    /// The scratch slot this thread tries first in [`Unwinder::capture_current`] (`usize::MAX`
+    /// until chosen): threads spread over the slots instead of all contending for the first,
+    /// and a thread tends to find its slot's cache warm.
+    static FIRST_SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The first slot of the next thread that captures.
+static NEXT_FIRST_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+/// The calling thread's first slot, chosen round robin at its first capture.
+fn first_slot() -> usize {
+    FIRST_SLOT
+        .try_with(|slot| {
+            if slot.get() == usize::MAX {
+                slot.set(NEXT_FIRST_SLOT.fetch_add(1, Ordering::Relaxed));
+            }
+            slot.get()
+        })
+        .unwrap_or(0)
+}
 
 /// Why a capture produced nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +146,7 @@ impl Unwinder {
         stack_top: u64,
         out: &mut [u64],
     ) -> Result<usize, CaptureError> {
-        let slot = self.claim()?;
+        let slot = self.claim_from(first_slot())?;
         let (pc, sp, regs) = arch::current_regs();
         let len = stack_top.saturating_sub(sp) as usize;
         // SAFETY: [sp, stack_top) is this thread's own stack, mapped, and holds only the frames
@@ -140,8 +164,16 @@ impl Unwinder {
 
     /// A free scratch slot, claimed with one compare-and-swap.
     fn claim(&self) -> Result<&Scratch, CaptureError> {
-        self.scratch
-            .iter()
+        self.claim_from(0)
+    }
+
+    /// A free scratch slot, trying slot `first` (modulo their number) first.
+    fn claim_from(&self, first: usize) -> Result<&Scratch, CaptureError> {
+        let (before, from) = self
+            .scratch
+            .split_at(first.checked_rem(self.scratch.len()).unwrap_or(0));
+        from.iter()
+            .chain(before)
             .find(|s| {
                 s.busy
                     .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
