@@ -8,7 +8,10 @@
 # crates/agent/benches/heap_alloc.RESULTS.md.
 #
 #   system              glibc malloc, no profiler (the baseline of ferroprof and dhat)
+#   forward             a global allocator that only forwards to System: what any wrapper costs
 #   ferroprof           ferroprof::Allocator<System>, Go's default rate (512 KiB)
+#   ferroprof-rate0     the same binary with sampling off (ALLOC_BENCH_RATE=0): the counting
+#                       alone, without the samples' stack captures
 #   dhat                dhat::Alloc with a heap profiler: records every allocation and its stack
 #   jemalloc            jemalloc built with profiling support, profiling off (the baseline of the
 #                       next two)
@@ -34,7 +37,9 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "before: $(uptime)"
 for ((r = 0; r < rounds; r++)); do
   "$bin/alloc_bench_system" "$reps" >>"$out"
+  "$bin/alloc_bench_forward" "$reps" >>"$out"
   "$bin/alloc_bench_ferroprof" "$reps" >>"$out"
+  ALLOC_BENCH_RATE=0 "$bin/alloc_bench_ferroprof" "$reps" | sed 's/^ferroprof /ferroprof-rate0 /' >>"$out"
   "$bin/alloc_bench_jemalloc" "$reps" >>"$out"
   _RJEM_MALLOC_CONF=prof:true,lg_prof_sample:19 "$bin/alloc_bench_jemalloc" "$reps" >>"$out"
   "$bin/alloc_bench_ferroprof_jemalloc" "$reps" >>"$out"
@@ -53,13 +58,13 @@ awk '
     return a[int((m - 1) * q) + 1]
   }
   END {
-    split("system ferroprof dhat jemalloc jemalloc+prof ferroprof+jemalloc", order, " ")
-    base["ferroprof"] = "system"; base["dhat"] = "system"
+    split("system forward ferroprof ferroprof-rate0 dhat jemalloc jemalloc+prof ferroprof+jemalloc", order, " ")
+    base["forward"] = "system"; base["ferroprof"] = "system"; base["ferroprof-rate0"] = "system"; base["dhat"] = "system"
     base["jemalloc+prof"] = "jemalloc"; base["ferroprof+jemalloc"] = "jemalloc"
     split("churn_64b vec_push strings_btree mixed_sizes", wl, " ")
     print "| workload | variant | least CPU/rep | median CPU/rep | vs baseline (least) | vs baseline (median) |"
     print "| --- | --- | ---: | ---: | ---: | ---: |"
-    for (w = 1; w <= 4; w++) for (o = 1; o <= 6; o++) {
+    for (w = 1; w <= 4; w++) for (o = 1; o <= 8; o++) {
       key = order[o] " " wl[w]
       if (!(key in n)) continue
       lo = sorted_at(key, 0); med = sorted_at(key, 0.5)

@@ -7,7 +7,7 @@ use std::time::Instant;
 #[path = "../../../crates/agent/benches/heap_alloc/workloads.rs"]
 mod workloads;
 
-use workloads::{cpu_time, on_threads, CASES};
+use workloads::{cpu_time, Pool, CASES};
 
 /// Runs each workload (all, or the one named by the second argument) once to warm up, then the
 /// number of times given by the first argument (default 100), and prints one line per workload:
@@ -17,14 +17,15 @@ pub fn run(variant: &str) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let reps: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(100);
     let only = args.get(1).map(String::as_str);
+    let pool = Pool::new();
     for (name, work) in CASES {
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        on_threads(work);
+        pool.run(work);
         let (cpu, wall) = (cpu_time(), Instant::now());
         for _ in 0..reps {
-            on_threads(work);
+            pool.run(work);
         }
         let (cpu, wall) = (cpu_time() - cpu, wall.elapsed());
         println!(

@@ -19,7 +19,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use workloads::{cpu_time, on_threads, CASES};
+use workloads::{cpu_time, Pool, CASES};
 
 use criterion::{criterion_group, Criterion};
 
@@ -71,6 +71,7 @@ static A: Switch = Switch;
 
 fn workloads(c: &mut Criterion) {
     ferroprof::heap::set_sample_rate(ferroprof::heap::DEFAULT_SAMPLE_RATE);
+    let pool = Pool::new();
     for (name, work) in CASES {
         let mut group = c.benchmark_group(name);
         group
@@ -78,7 +79,7 @@ fn workloads(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(4));
         for (label, profiled) in [("bare", false), ("ferroprof", true)] {
             PROFILE.store(profiled, Ordering::Relaxed);
-            group.bench_function(label, |b| b.iter(|| on_threads(work)));
+            group.bench_function(label, |b| b.iter(|| pool.run(work)));
         }
         PROFILE.store(false, Ordering::Relaxed);
         group.finish();
@@ -88,13 +89,14 @@ fn workloads(c: &mut Criterion) {
 /// The least CPU time of `rounds` alternating runs of each variant, per workload.
 fn alternate(rounds: usize) {
     ferroprof::heap::set_sample_rate(ferroprof::heap::DEFAULT_SAMPLE_RATE);
+    let pool = Pool::new();
     for (name, work) in CASES {
         let mut best = [Duration::MAX; 2];
         for _ in 0..rounds {
             for (variant, profiled) in [(0, false), (1, true)] {
                 PROFILE.store(profiled, Ordering::Relaxed);
                 let start = cpu_time();
-                on_threads(work);
+                pool.run(work);
                 best[variant] = best[variant].min(cpu_time() - start);
             }
         }
