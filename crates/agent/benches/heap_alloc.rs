@@ -4,10 +4,10 @@
 //! branch. Goal: the profiled path within 5% of the bare one.
 //!
 //! `cargo bench -p ferroprof --bench heap_alloc` runs criterion (wall time). On a shared, loaded
-//! machine its means wander by ±10% or more; `FERROPROF_BENCH_ALTERNATE=30 cargo bench -p
-//! ferroprof --bench heap_alloc` instead alternates bare and profiled runs 30 times and compares
-//! the least CPU time (user + system, all threads) each needed, which waiting for a core does
-//! not inflate.
+//! machine its means wander by ±10% or more; `FERROPROF_BENCH_ALTERNATE=200 cargo bench -p
+//! ferroprof --bench heap_alloc` instead alternates bare and profiled runs 200 times and compares
+//! the CPU time (user + system, all threads) each needed, which waiting for a core does not
+//! inflate: the least of each, and the median of the rounds' ratios.
 //!
 //! Results, and the comparison with jemalloc's profiling and dhat (one binary per allocator,
 //! `benches/alloc/` at the repository root, over the same workloads): `heap_alloc.RESULTS.md`.
@@ -86,27 +86,36 @@ fn workloads(c: &mut Criterion) {
     }
 }
 
-/// The least CPU time of `rounds` alternating runs of each variant, per workload.
+/// Alternates bare and profiled runs of each workload `rounds` times and prints the least CPU
+/// time of each and the median of the rounds' ratios (each round's two runs are adjacent in
+/// time, so the machine's drift cancels out of their ratio).
 fn alternate(rounds: usize) {
     ferroprof::heap::set_sample_rate(ferroprof::heap::DEFAULT_SAMPLE_RATE);
     let pool = Pool::new();
     for (name, work) in CASES {
         let mut best = [Duration::MAX; 2];
+        let mut ratios = Vec::with_capacity(rounds);
         for _ in 0..rounds {
+            let mut took = [Duration::ZERO; 2];
             for (variant, profiled) in [(0, false), (1, true)] {
                 PROFILE.store(profiled, Ordering::Relaxed);
                 let start = cpu_time();
                 pool.run(work);
-                best[variant] = best[variant].min(cpu_time() - start);
+                took[variant] = cpu_time() - start;
+                best[variant] = best[variant].min(took[variant]);
             }
+            ratios.push(took[1].as_secs_f64() / took[0].as_secs_f64().max(1e-9));
         }
         PROFILE.store(false, Ordering::Relaxed);
-        let overhead = best[1].as_secs_f64() / best[0].as_secs_f64() - 1.0;
+        ratios.sort_by(f64::total_cmp);
+        let median = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
+        let least = best[1].as_secs_f64() / best[0].as_secs_f64() - 1.0;
         println!(
-            "{name:14} bare {:>9.3?}  ferroprof {:>9.3?}  {:+.1}%",
+            "{name:14} bare {:>9.3?}  ferroprof {:>9.3?}  least {:+.1}%  median of ratios {:+.1}%",
             best[0],
             best[1],
-            overhead * 100.0
+            least * 100.0,
+            (median - 1.0) * 100.0
         );
     }
 }
