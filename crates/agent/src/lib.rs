@@ -29,6 +29,7 @@ pub mod http;
 pub mod labels;
 mod router;
 mod signals;
+mod stack_table;
 pub mod sync;
 #[cfg(feature = "taskdump")]
 pub mod tasks;

@@ -33,15 +33,14 @@
 pub(crate) mod endpoint;
 mod export;
 mod stack;
-mod stack_table;
 mod table;
 pub(crate) mod tracker;
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+pub use crate::stack_table::MAX_DEPTH;
 pub use export::{profile, text, Snapshot};
-pub use stack_table::MAX_DEPTH;
 pub use table::SLOTS;
 
 /// Which contention profile.

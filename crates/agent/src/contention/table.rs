@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::stack_table::{Counters, StackTable};
+use crate::stack_table::{Counters, StackTable};
 
 /// Buckets per profile: 2^12 distinct stacks, about 2.2 MiB of address space per table (552
 /// bytes a bucket), resident only as used. Contention happens at far fewer distinct sites than
@@ -65,7 +65,8 @@ impl Table {
         self.filled().count()
     }
 
-    /// Every filled bucket, buckets sharing a stack merged, in table order.
+    /// Every filled bucket, buckets sharing a stack merged, in the order the stacks were first
+    /// recorded.
     pub(crate) fn records(&self) -> Vec<Record> {
         let mut out: Vec<Record> = Vec::new();
         let mut index = std::collections::HashMap::new();

@@ -64,13 +64,19 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
     let mut i = slot_of(h);
     for _ in 0..MAX_PROBE {
         let slot = &TABLE[i];
-        let cur = slot.addr.load(Ordering::Relaxed);
-        if (cur == EMPTY || cur == TOMBSTONE)
-            && slot
+        let won =
+            match slot
                 .addr
-                .compare_exchange(cur, addr, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+                .compare_exchange(EMPTY, addr, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => true,
+                Err(TOMBSTONE) => slot
+                    .addr
+                    .compare_exchange(TOMBSTONE, addr, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok(),
+                Err(_) => false,
+            };
+        if won {
             slot.bucket.store(bucket, Ordering::Relaxed);
             // The counter goes up after the entry exists; the free of this block happens after
             // this function returns, so it sees both.
@@ -84,6 +90,17 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
     }
     DROPPED.fetch_add(1, Ordering::Relaxed);
     false
+}
+
+/// Reads `cell` with a compare-and-swap that never changes it: a write access, like every other
+/// first touch of a table page. A plain read of a page never written maps the kernel's shared
+/// zero page, and the first write after that is a copy-on-write fault that flushes the TLB of
+/// every CPU running the process (measured at tens of microseconds per page in a VM, once per
+/// page); a write first gets a fresh page at once.
+fn first_touch_read(cell: &AtomicUsize) -> usize {
+    match cell.compare_exchange(EMPTY, EMPTY, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(v) | Err(v) => v,
+    }
 }
 
 /// Whether the block at `addr` may be tracked: false for nearly every unsampled block (its
@@ -110,7 +127,7 @@ fn remove_tracked(addr: usize) -> Option<BucketId> {
     let mut i = slot_of(mix(addr));
     for _ in 0..MAX_PROBE {
         let slot = &TABLE[i];
-        match slot.addr.load(Ordering::Relaxed) {
+        match first_touch_read(&slot.addr) {
             EMPTY => return None,
             a if a == addr => {
                 let bucket = slot.bucket.load(Ordering::Relaxed);
