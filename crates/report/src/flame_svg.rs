@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use crate::markup::escape;
 use crate::measurement;
 use crate::report::Report;
 use crate::stacks::{stack_set, StackSet};
@@ -233,25 +234,6 @@ fn diff_color(node: &Node) -> String {
     } else {
         format!("rgb({pale},{pale},255)")
     }
-}
-
-/// Text safe in XML and HTML character data and attribute values: markup characters become
-/// entities, whitespace controls character references, characters XML 1.0 forbids U+FFFD.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push_str(&format!("&#{};", c as u32)),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn write_header(out: &mut dyn Write, height: f64, set: &StackSet, diff: bool) -> Result<()> {

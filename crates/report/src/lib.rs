@@ -31,6 +31,7 @@ mod folded;
 pub mod graph;
 mod legend;
 mod list;
+pub mod markup;
 pub mod measurement;
 pub mod options;
 mod paths;

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use crate::disasm::{annotate, routines, Annotated, Found, ObjectTool};
-use crate::flame_svg::escape;
 use crate::graph::{build_graph, GraphOptions};
 use crate::list::{SourceCache, SourceReader};
+use crate::markup::escape;
 use crate::report::Report;
 use crate::{measurement, Error, Result};
 

@@ -2,6 +2,8 @@
 //! view's body. Every profile string is escaped here; data for scripts travels as JSON in a
 //! non-executed `<script type="application/json">` element.
 
+use ferroprof_report::markup::escape;
+
 use super::http::make_query;
 
 /// The views, in the View menu's order: (route, menu label).
@@ -48,22 +50,6 @@ pub struct Page {
     pub data: Option<String>,
     /// The view's script besides `common.js`, if any.
     pub script: Option<&'static str>,
-}
-
-/// Escapes text for HTML text and double-quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 impl Page {

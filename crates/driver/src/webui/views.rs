@@ -1,11 +1,12 @@
 //! The views: each runs the report pipeline with the configuration from the URL and wraps the
 //! writer's output in the page shell.
 
+use ferroprof_report::markup::escape;
 use ferroprof_report::{stacks, Granularity, ReportOptions};
 use regex::Regex;
 
 use super::http::{Request, Response};
-use super::page::{escape, Page};
+use super::page::Page;
 use super::sources::ConfinedSources;
 use super::App;
 use crate::command::{Command, CommandName};
