@@ -26,6 +26,7 @@ pub mod ops;
 mod parse;
 pub mod proto;
 mod raw;
+mod utc;
 mod validate;
 
 pub use error::{Error, Result};
@@ -38,4 +39,5 @@ pub use model::{
 };
 pub use parse::{parse, parse_owned, parse_reader};
 pub use raw::write_raw;
+pub use utc::UtcTime;
 pub use validate::check_valid;

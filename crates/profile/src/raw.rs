@@ -8,6 +8,7 @@ use std::io::{self, BufWriter, Write};
 
 use crate::index::ProfileIndex;
 use crate::model::{Location, Mapping, Profile, Sample};
+use crate::utc::UtcTime;
 
 /// Writes `p` as `go tool pprof -raw` prints it (Go's `Profile.String()`).
 ///
@@ -251,37 +252,17 @@ fn write_mapping(m: &Mapping, w: &mut impl Write) -> io::Result<()> {
 /// Go's `time.Time.String()` for `time.Unix(0, nanos)` in UTC:
 /// `2006-01-02 15:04:05.999999999 +0000 UTC`, trailing zeros of the fraction dropped.
 fn go_time_utc(nanos: i64) -> String {
-    let secs = nanos.div_euclid(1_000_000_000);
-    let frac = nanos.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let t = UtcTime::from_unix_nanos(nanos);
     let mut out = format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        tod / 3600,
-        tod / 60 % 60,
-        tod % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     );
-    if frac != 0 {
-        let digits = format!(".{frac:09}");
+    if t.nanosecond != 0 {
+        let digits = format!(".{:09}", t.nanosecond);
         out.push_str(digits.trim_end_matches('0'));
     }
     out.push_str(" +0000 UTC");
     out
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Go's `time.Duration.String()`: `1h2m3.5s`, `1.5ms`, `2µs`, `7ns`, `0s`.

@@ -1,7 +1,7 @@
 //! The context every writer shares: the profile, the options, the total that percentages refer
 //! to, and the value formatter with the report's output unit.
 
-use ferroprof_profile::{Profile, Sample};
+use ferroprof_profile::{Profile, Sample, UtcTime};
 
 use crate::measurement;
 use crate::options::{OutputFormat, ReportOptions};
@@ -230,34 +230,18 @@ pub fn format_time_utc(nanos: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = nanos.div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute) = (of_day / 3600, of_day % 3600 / 60);
-    let (h12, half) = match hour {
+    let t = UtcTime::from_unix_nanos(nanos);
+    let (h12, half) = match t.hour {
         0 => (12, "am"),
-        1..=11 => (hour, "am"),
+        1..=11 => (t.hour, "am"),
         12 => (12, "pm"),
-        _ => (hour - 12, "pm"),
+        _ => (t.hour - 12, "pm"),
     };
-    let month_name = MONTHS[(month - 1) as usize];
-    format!("{month_name} {day}, {year} at {h12}:{minute:02}{half} (UTC)")
-}
-
-/// Year, month (1–12) and day of the month of a day count since 1970-01-01 (proleptic
-/// Gregorian calendar; Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let month_name = MONTHS[(t.month - 1) as usize];
+    format!(
+        "{month_name} {}, {} at {h12}:{:02}{half} (UTC)",
+        t.day, t.year, t.minute
+    )
 }
 
 #[cfg(test)]
