@@ -4,16 +4,15 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::graph::{trimmed_graph, Graph, NodeInfo};
+use crate::graph::{trimmed_graph_in_output_unit, Graph, NodeInfo};
 use crate::measurement;
 use crate::report::Report;
 use crate::Result;
 
 /// Writes the callgrind report. The driver runs it untrimmed at address granularity.
 pub fn write_callgrind(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> {
-    let t = trimmed_graph(rpt);
+    let t = trimmed_graph_in_output_unit(rpt);
     let g = &t.graph;
-    rpt.select_output_unit(g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())));
     let o = rpt.options();
     let unit = rpt.output_unit().to_string();
     let scaled = |v: i64| measurement::scale(v, &o.sample_unit, &unit).0 as i64;

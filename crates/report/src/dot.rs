@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use crate::graph::{shorten_function_name, trimmed_graph, Edge, Graph, Node, NodeInfo, Tag};
+use crate::graph::{
+    shorten_function_name, trimmed_graph_in_output_unit, Edge, Graph, Node, NodeInfo, Tag,
+};
 use crate::legend::report_labels;
 use crate::measurement::percentage;
 use crate::paths;
@@ -21,13 +23,7 @@ pub(crate) fn escape_for_dot(s: &str) -> String {
 
 /// Writes the DOT report.
 pub fn write_dot(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> {
-    let t = trimmed_graph(rpt);
-    rpt.select_output_unit(
-        t.graph
-            .nodes
-            .iter()
-            .map(|n| (n.flat_value(), n.cum_value())),
-    );
+    let t = trimmed_graph_in_output_unit(rpt);
     let labels = report_labels(rpt, &t, true, true);
     let title = rpt.title();
     let name = if title.is_empty() { "unnamed" } else { &title };

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::graph::{trimmed_graph, Graph, NodeId};
+use crate::graph::{trimmed_graph_in_output_unit, Graph, NodeId};
 use crate::legend::report_labels;
 use crate::measurement::percentage;
 use crate::report::Report;
@@ -21,9 +21,8 @@ pub fn inline_suffix(g: &Graph, n: NodeId) -> &'static str {
 
 /// Writes the top report.
 pub fn write_text(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> {
-    let t = trimmed_graph(rpt);
+    let t = trimmed_graph_in_output_unit(rpt);
     let g = &t.graph;
-    rpt.select_output_unit(g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())));
     writeln!(out, "{}", report_labels(rpt, &t, false, false).join("\n"))?;
     writeln!(
         out,

@@ -9,7 +9,7 @@ use ferroprof_profile::{
     Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType,
 };
 
-use crate::graph::trimmed_graph;
+use crate::graph::trimmed_graph_in_output_unit;
 use crate::measurement;
 use crate::report::Report;
 use crate::Result;
@@ -17,13 +17,7 @@ use crate::Result;
 /// The top nodes of the report as a profile with sample types `cum` and `flat` in the output
 /// unit.
 pub fn top_profile(rpt: &mut Report<'_>) -> Profile {
-    let t = trimmed_graph(rpt);
-    rpt.select_output_unit(
-        t.graph
-            .nodes
-            .iter()
-            .map(|n| (n.flat_value(), n.cum_value())),
-    );
+    let t = trimmed_graph_in_output_unit(rpt);
     let p = rpt.profile();
     let unit = rpt.output_unit().to_string();
     let mut out = Profile {

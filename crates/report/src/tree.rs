@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::graph::trimmed_graph;
+use crate::graph::trimmed_graph_in_output_unit;
 use crate::legend::report_labels;
 use crate::measurement::percentage;
 use crate::report::Report;
@@ -14,9 +14,8 @@ const LEGEND: &str = "      flat  flat%   sum%        cum   cum%   calls calls% 
 
 /// Writes the tree report, or the peek report when the options carry a symbol regex.
 pub fn write_tree(rpt: &mut Report<'_>, out: &mut dyn Write) -> Result<()> {
-    let t = trimmed_graph(rpt);
+    let t = trimmed_graph_in_output_unit(rpt);
     let g = &t.graph;
-    rpt.select_output_unit(g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())));
     writeln!(out, "{}", report_labels(rpt, &t, false, false).join("\n"))?;
     writeln!(out, "{SEPARATOR}\n{LEGEND}")?;
     let rx = rpt.options().symbol.as_ref();

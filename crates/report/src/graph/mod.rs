@@ -19,6 +19,7 @@ pub use build::{build_graph, GraphBuilder};
 pub(crate) use build::{location_lines, InfoMaker};
 pub use order::NodeOrder;
 pub use shorten::shorten_function_name;
+pub(crate) use trim::trimmed_graph_in_output_unit;
 pub use trim::{trimmed_graph, TrimmedGraph, MAX_NODELETS};
 
 /// What identifies a node: its function, file, line, address and object file as far as the

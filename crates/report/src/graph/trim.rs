@@ -200,6 +200,19 @@ pub fn trimmed_graph(rpt: &Report<'_>) -> TrimmedGraph {
     }
 }
 
+/// The trimmed graph, with the report's output unit chosen from the nodes it shows: how every
+/// graph-based writer starts (pprof's `newTrimmedGraph`, then `selectOutputUnit`).
+pub(crate) fn trimmed_graph_in_output_unit(rpt: &mut Report<'_>) -> TrimmedGraph {
+    let t = trimmed_graph(rpt);
+    rpt.select_output_unit(
+        t.graph
+            .nodes
+            .iter()
+            .map(|n| (n.flat_value(), n.cum_value())),
+    );
+    t
+}
+
 /// The weight below which nodes (or edges) go: `fraction` of the total.
 fn cutoff(total: i64, fraction: f64) -> i64 {
     ((total as f64 * fraction) as i64).wrapping_abs()
