@@ -2,7 +2,7 @@
 //! the flag table.
 
 use crate::command::CommandName;
-use crate::flags::{Role, FLAGS};
+use crate::flags::{choice_groups, Role, FLAGS};
 use crate::ui::Ui;
 
 const N_HELP: &str = "Include up to n samples";
@@ -113,21 +113,10 @@ fn overview() -> String {
         text += &entry("    ", f.name, f.summary());
     }
     text += "\n  Option groups (only set one per group):\n";
-    let mut groups: Vec<&str> = FLAGS
-        .iter()
-        .filter_map(|f| match f.role {
-            Role::Choice { option, .. } => Some(option),
-            _ => None,
-        })
-        .collect();
-    groups.sort_unstable();
-    groups.dedup();
-    for group in groups {
+    for (group, choices) in choice_groups() {
         text += &entry("    ", group, "");
-        for f in FLAGS {
-            if matches!(f.role, Role::Choice { option, .. } if option == group) {
-                text += &entry("      ", f.name, f.summary());
-            }
+        for f in choices {
+            text += &entry("      ", f.name, f.summary());
         }
     }
     text + "  :   Clear focus/ignore/hide/tagfocus/tagignore\n\n  type \"help <cmd|option>\" for more information\n"

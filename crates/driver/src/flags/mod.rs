@@ -188,5 +188,29 @@ pub fn lookup_option(name: &str) -> Option<&'static Flag> {
     find(name).filter(|f| matches!(f.role, Role::Option { .. } | Role::Choice { .. }))
 }
 
+/// The multiple-choice options in name order, each with its choices in table order: the
+/// "Option groups" that `-help` and the shell's `help` list.
+pub(crate) fn choice_groups() -> Vec<(&'static str, Vec<&'static Flag>)> {
+    let mut groups: Vec<&str> = FLAGS
+        .iter()
+        .filter_map(|f| match f.role {
+            Role::Choice { option, .. } => Some(option),
+            _ => None,
+        })
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+        .into_iter()
+        .map(|group| {
+            let choices = FLAGS
+                .iter()
+                .filter(|f| matches!(f.role, Role::Choice { option, .. } if option == group))
+                .collect();
+            (group, choices)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! `-help`: the usage text, generated from the flag table in `go tool pprof`'s layout.
 
-use super::{Flag, Role, FLAGS};
+use super::{choice_groups, Flag, Role, FLAGS};
 
 const HEADER: &str = "usage:
 
@@ -60,23 +60,12 @@ fn section(title: &str, keep: impl Fn(&Flag) -> bool, sorted: bool) -> String {
 }
 
 /// Option groups: each multiple-choice option with its choices.
-fn choice_groups() -> String {
-    let mut groups: Vec<&str> = FLAGS
-        .iter()
-        .filter_map(|f| match f.role {
-            Role::Choice { option, .. } => Some(option),
-            _ => None,
-        })
-        .collect();
-    groups.sort_unstable();
-    groups.dedup();
+fn option_groups() -> String {
     let mut out = String::from("  Option groups (only set one per group):\n");
-    for group in groups {
+    for (group, choices) in choice_groups() {
         out += &line("    ", group, "");
-        for f in FLAGS {
-            if matches!(f.role, Role::Choice { option, .. } if option == group) {
-                out += &line("      ", &format!("-{}", f.name), f.summary());
-            }
+        for f in choices {
+            out += &line("      ", &format!("-{}", f.name), f.summary());
         }
     }
     out
@@ -95,7 +84,7 @@ pub fn usage() -> String {
             |f| matches!(f.role, Role::Option { .. }) && !f.help.is_empty(),
             true,
         ),
-        choice_groups(),
+        option_groups(),
         section("Source options:", |f| matches!(f.role, Role::Source), false)
             + &SOURCES
                 .map(|(name, help)| line("    ", name, help))
