@@ -32,14 +32,13 @@ pub(super) fn node_nodelets(rpt: &Report<'_>, node: &Node, id: usize) -> String 
             continue;
         }
         let weight = rpt.format_value(w);
-        let _ = writeln!(
-            out,
-            "N{id}_{i} [label = \"{}\" id=\"N{id}_{i}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
-            t.name
-        );
-        let _ = writeln!(
-            out,
-            "N{id} -> N{id}_{i} [label=\" {weight}\" weight=100 tooltip=\"{weight}\" labeltooltip=\"{weight}\"]"
+        write_nodelet(
+            &mut out,
+            &format!("N{id}"),
+            &format!("N{id}_{i}"),
+            t,
+            &weight,
+            "",
         );
         if let Some(nts) = numeric.get(t.name.as_str()) {
             out += &numeric_nodelets(rpt, nts, flat_tags, &format!("N{id}_{i}"));
@@ -66,17 +65,37 @@ fn numeric_nodelets(rpt: &Report<'_>, tags: &[Tag], flat_tags: bool, source: &st
             continue;
         }
         let weight = rpt.format_value(w);
-        let _ = writeln!(
-            out,
-            "N{source}_{j} [label = \"{}\" id=\"N{source}_{j}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
-            t.name
-        );
-        let _ = writeln!(
-            out,
-            "{source} -> N{source}_{j} [label=\" {weight}\" weight=100 tooltip=\"{weight}\" labeltooltip=\"{weight}\"{attr}]"
+        write_nodelet(
+            &mut out,
+            source,
+            &format!("N{source}_{j}"),
+            t,
+            &weight,
+            attr,
         );
     }
     out
+}
+
+/// One nodelet: the box `name` labelled with the tag, and its edge from `parent` labelled with
+/// the tag's weight; `edge_attr` adds attributes to the edge.
+fn write_nodelet(
+    out: &mut String,
+    parent: &str,
+    name: &str,
+    tag: &Tag,
+    weight: &str,
+    edge_attr: &str,
+) {
+    let _ = writeln!(
+        out,
+        "{name} [label = \"{}\" id=\"{name}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
+        tag.name
+    );
+    let _ = writeln!(
+        out,
+        "{parent} -> {name} [label=\" {weight}\" weight=100 tooltip=\"{weight}\" labeltooltip=\"{weight}\"{edge_attr}]"
+    );
 }
 
 /// At most `count` tags: the heaviest start groups, every other tag joins the group whose first
