@@ -57,7 +57,6 @@ pub use export::{profile, text, Snapshot};
 pub use hook::{untracked, Allocator, FLUSH_BYTES};
 pub use report::{unsample, ProfileKind};
 pub use sampler::{sample_rate, set_sample_rate, DEFAULT_SAMPLE_RATE};
-pub(crate) use stack::stack_top;
 pub use stats::{stats, HeapStats, LibcMalloc};
 pub use trace::{start_alloctrace_from_env, ALLOCTRACE_VAR};
 

@@ -12,7 +12,11 @@
 //!   stack's bounds; depth is capped by the caller's buffer.
 //! - Code built without frame pointers unwinds through `.eh_frame`; addresses outside every
 //!   module fall back to framehop's frame-pointer rule, still reading only the copy.
+//!
+//! Ordinary code (the allocator hook, lock operations) captures its own thread's stack in place
+//! through [`CurrentThreadUnwinder`] ([`current`]).
 
+mod current;
 mod modules;
 mod run_stack;
 mod stack;
@@ -28,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use framehop::Unwinder as _;
 
 use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
+pub(crate) use current::CurrentThreadUnwinder;
 
 /// Working memory for one capture at a time, alone in its cache lines (threads claiming
 /// neighbouring slots do not pass a line around).
