@@ -3,6 +3,7 @@
 use crate::cpu::CpuConfig;
 use crate::error::Error;
 use crate::http::{Request, Response};
+use crate::router::profile_attachment;
 
 /// Go's description.
 pub(crate) const DESCRIPTION: &str = "CPU profile. You can specify the duration in the seconds GET parameter. After you get the profile file, use the go tool pprof command to investigate the profile.";
@@ -33,10 +34,7 @@ pub(crate) fn handle(request: &Request, config: &CpuConfig) -> Response {
         Ok(p) => p.to_profile(),
         Err(e) => return Response::error(500, &format!("Could not collect CPU profile: {e}")),
     };
-    match crate::export::encode(&profile) {
-        Ok(bytes) => Response::attachment("profile", bytes),
-        Err(e) => Response::error(500, &e.to_string()),
-    }
+    profile_attachment("profile", &profile)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{delta_seconds, wait_unless_cancelled};
 use crate::http::{Request, Response};
+use crate::router::profile_attachment;
 use crate::threads::ThreadDump;
 
 /// The index description: Go's, with threads for goroutines.
@@ -74,10 +75,7 @@ fn serve_delta(
     };
     let mut profile = crate::export::count_profile(name, &subtract(&before, &after));
     profile.duration_nanos = start.elapsed().unwrap_or(Duration::ZERO).as_nanos() as i64;
-    match crate::export::encode(&profile) {
-        Ok(bytes) => Response::attachment(&format!("{name}-delta"), bytes),
-        Err(e) => Response::error(500, &e.to_string()),
-    }
+    profile_attachment(&format!("{name}-delta"), &profile)
 }
 
 fn subtract(before: &Records, after: &Records) -> Records {

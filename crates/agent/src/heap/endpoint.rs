@@ -4,7 +4,7 @@
 use super::{ProfileKind, Snapshot};
 use crate::endpoints::{delta_seconds, wait_unless_cancelled};
 use crate::http::{Request, Response};
-use crate::router::{Route, Router};
+use crate::router::{profile_attachment, Route, Router};
 
 /// The index description of `heap` (Go's, but for `gc`, which has nothing to do here).
 const HEAP_DESCRIPTION: &str = "A sampling of memory allocations of live objects. The gc GET parameter is accepted and does nothing: a Rust heap has no garbage collector.";
@@ -54,11 +54,10 @@ fn delta(kind: ProfileKind, request: &Request, max_seconds: u64) -> Response {
     attachment(&format!("{}-delta", kind.name()), &start.delta(kind))
 }
 
+/// [`profile_attachment`] with the hook's guard held: the encoding and the response are the
+/// profiler's memory, not sampled.
 fn attachment(name: &str, profile: &ferroprof_profile::Profile) -> Response {
-    match super::untracked(|| crate::export::encode(profile)) {
-        Ok(bytes) => Response::attachment(name, bytes),
-        Err(e) => Response::error(500, &e.to_string()),
-    }
+    super::untracked(|| profile_attachment(name, profile))
 }
 
 /// `allocstats`: [`super::stats`] as JSON.
