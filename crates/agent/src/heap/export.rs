@@ -33,7 +33,7 @@ pub const ALLOCATOR_FRAMES: &str = concat!(
     r"|<?alloc::vec::Vec<.*>>?::with_capacity(?:_in)?|alloc::vec::from_elem(?:::<.*>)?",
     r"|<.+ as alloc::vec::spec_from_elem::SpecFromElem>::from_elem",
     r"|<?alloc::boxed::Box<.*>>?::new(?:_in|_uninit)?",
-    r"|ferroprof::heap::.+)$"
+    r"|<?ferroprof::heap::.+)$"
 );
 
 fn allocator_frames() -> &'static Regex {
@@ -231,7 +231,9 @@ mod tests {
             "<alloc::alloc::Global>::alloc_impl_runtime",
             "<alloc::alloc::Global as core::alloc::Allocator>::allocate",
             "alloc::raw_vec::RawVecInner<A>::try_allocate_in",
-            "ferroprof::heap::hook::sample_slow",
+            "ferroprof::heap::hook::alloc_slow",
+            "ferroprof::heap::hook::Allocator<A>::alloc_counted_after",
+            "<ferroprof::heap::hook::Allocator<std::alloc::System>>::alloc_counted_after",
             "<alloc::raw_vec::RawVecInner>::try_allocate_in",
             "alloc::vec::Vec<T,A>::with_capacity_in",
             "<alloc::vec::Vec<u8>>::with_capacity",
