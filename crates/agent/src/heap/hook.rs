@@ -309,11 +309,8 @@ impl ThreadState {
         }
     }
 
-    /// A sample distance at `rate`: [`NEVER`] when sampling is off.
+    /// A sample distance at `rate` (not 0).
     fn draw(&self, rate: u64) -> u64 {
-        if rate == 0 {
-            return NEVER;
-        }
         let mut rng = self.rng.replace(Rng::unseeded());
         let distance = sampler::next_sample(&mut rng, rate);
         self.rng.set(rng);
@@ -325,10 +322,13 @@ impl ThreadState {
     /// after their next sample) and returns the next budget.
     fn sample_or_count_down(&self, ptr: *mut u8, size: u64) -> u64 {
         let rate = sampler::sample_rate();
-        let mut distance = if self.rate.replace(rate) == rate {
-            self.alloc.left.get().saturating_add(self.beyond.get())
-        } else {
+        let changed = self.rate.replace(rate) != rate;
+        let mut distance = if rate == 0 {
+            NEVER
+        } else if changed {
             self.draw(rate)
+        } else {
+            self.alloc.left.get().saturating_add(self.beyond.get())
         };
         if size >= distance {
             sample(self, ptr, size);
@@ -647,7 +647,9 @@ mod tests {
 
     #[test]
     fn counts_are_exact_once_a_thread_exits() {
-        let _serial = SERIAL.lock().unwrap();
+        let _serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let before = totals();
         let want = std::thread::spawn(|| exercise(40)).join().unwrap();
         assert_eq!(minus(totals(), before), want);
@@ -655,7 +657,9 @@ mod tests {
 
     #[test]
     fn work_under_the_guard_is_counted_too() {
-        let _serial = SERIAL.lock().unwrap();
+        let _serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let before = totals();
         let want = std::thread::spawn(|| untracked(|| exercise(10)))
             .join()
@@ -665,7 +669,9 @@ mod tests {
 
     #[test]
     fn a_running_thread_holds_back_less_than_a_flush_budget() {
-        let _serial = SERIAL.lock().unwrap();
+        let _serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let before = totals();
         let (done, counted) = mpsc::channel();
         let (exit, exit_now) = mpsc::channel::<()>();
@@ -690,8 +696,39 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_sampled_while_sampling_is_off() {
+        let _serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sampler::set_sample_rate(0);
+        let sampled = std::thread::spawn(|| {
+            (0..100)
+                .filter(|&i| {
+                    let layout = Layout::from_size_align(1 + i * 997, 8).unwrap();
+                    // SAFETY: as in `exercise`.
+                    unsafe {
+                        let p = HOOKED.alloc(layout);
+                        let sampled = live::remove(p as usize).is_some();
+                        HOOKED.dealloc(p, layout);
+                        sampled
+                    }
+                })
+                .count()
+        })
+        .join()
+        .unwrap();
+        sampler::set_sample_rate(sampler::DEFAULT_SAMPLE_RATE);
+        assert_eq!(
+            sampled, 0,
+            "a new thread's first allocation was sampled at rate 0"
+        );
+    }
+
+    #[test]
     fn a_failed_realloc_counts_nothing_and_keeps_the_block() {
-        let _serial = SERIAL.lock().unwrap();
+        let _serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let before = totals();
         std::thread::spawn(|| {
             for size in [64, 300_000] {
