@@ -605,6 +605,20 @@ mod tests {
     /// Sizes across the fast path, the flush budget and beyond it.
     const SIZES: [usize; 8] = [1, 24, 64, 4000, 70_000, 262_144, 300_000, 2 << 20];
 
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `work` on a thread of its own; returns what the counters gained once it exited and
+    /// what `work` says it did.
+    fn on_a_thread(work: fn() -> [u64; 4]) -> ([u64; 4], [u64; 4]) {
+        let before = totals();
+        let want = std::thread::spawn(work).join().unwrap();
+        (minus(totals(), before), want)
+    }
+
     fn minus(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
         [0, 1, 2, 3].map(|i| a[i] - b[i])
     }
@@ -647,31 +661,21 @@ mod tests {
 
     #[test]
     fn counts_are_exact_once_a_thread_exits() {
-        let _serial = SERIAL
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let before = totals();
-        let want = std::thread::spawn(|| exercise(40)).join().unwrap();
-        assert_eq!(minus(totals(), before), want);
+        let _serial = serial();
+        let (counted, want) = on_a_thread(|| exercise(40));
+        assert_eq!(counted, want);
     }
 
     #[test]
     fn work_under_the_guard_is_counted_too() {
-        let _serial = SERIAL
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let before = totals();
-        let want = std::thread::spawn(|| untracked(|| exercise(10)))
-            .join()
-            .unwrap();
-        assert_eq!(minus(totals(), before), want);
+        let _serial = serial();
+        let (counted, want) = on_a_thread(|| untracked(|| exercise(10)));
+        assert_eq!(counted, want);
     }
 
     #[test]
     fn a_running_thread_holds_back_less_than_a_flush_budget() {
-        let _serial = SERIAL
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _serial = serial();
         let before = totals();
         let (done, counted) = mpsc::channel();
         let (exit, exit_now) = mpsc::channel::<()>();
@@ -697,9 +701,7 @@ mod tests {
 
     #[test]
     fn nothing_is_sampled_while_sampling_is_off() {
-        let _serial = SERIAL
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _serial = serial();
         sampler::set_sample_rate(0);
         let sampled = std::thread::spawn(|| {
             (0..100)
@@ -726,11 +728,9 @@ mod tests {
 
     #[test]
     fn a_failed_realloc_counts_nothing_and_keeps_the_block() {
-        let _serial = SERIAL
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let before = totals();
-        std::thread::spawn(|| {
+        let _serial = serial();
+        let (counted, want) = on_a_thread(|| {
+            let mut want = [0; 4];
             for size in [64, 300_000] {
                 let layout = Layout::from_size_align(size, 8).unwrap();
                 // SAFETY: as in `exercise`; the failed realloc leaves `p` allocated, and it is
@@ -742,11 +742,15 @@ mod tests {
                     assert_eq!(p.read(), 7);
                     HOOKED.dealloc(p, layout);
                 }
+                want = [
+                    want[0] + 1,
+                    want[1] + size as u64,
+                    want[2] + 1,
+                    want[3] + size as u64,
+                ];
             }
-        })
-        .join()
-        .unwrap();
-        let bytes = 64 + 300_000;
-        assert_eq!(minus(totals(), before), [2, bytes, 2, bytes]);
+            want
+        });
+        assert_eq!(counted, want);
     }
 }
