@@ -105,16 +105,26 @@ impl Budget {
         }
     }
 
+    /// Whether the budget holds more than `size` bytes.
+    #[inline(always)]
+    fn holds(&self, size: u64) -> bool {
+        size < self.left.get()
+    }
+
+    /// Takes `size` bytes from a budget that [`Budget::holds`] them.
+    #[inline(always)]
+    fn take(&self, size: u64) {
+        self.left.set(self.left.get() - size);
+    }
+
     /// Takes `size` from the budget if it holds more; else leaves it and returns false.
     #[inline(always)]
     fn try_take(&self, size: u64) -> bool {
-        let left = self.left.get();
-        if size < left {
-            self.left.set(left - size);
-            true
-        } else {
-            false
+        let holds = self.holds(size);
+        if holds {
+            self.take(size);
         }
+        holds
     }
 
     /// Bytes counted since the last call, through the budget or beside it.
@@ -244,9 +254,8 @@ impl ThreadState {
     /// the free budget holds it; else leaves everything to [`free_slow`].
     #[inline(always)]
     fn free_fast(&self, ptr: *mut u8, size: usize) -> bool {
-        let left = self.free.left.get();
-        if (size as u64) < left && !live::may_hold(ptr as usize) {
-            self.free.left.set(left - size as u64);
+        if self.free.holds(size as u64) && !live::may_hold(ptr as usize) {
+            self.free.take(size as u64);
             self.frees.set(self.frees.get() + 1);
             true
         } else {
@@ -258,10 +267,9 @@ impl ThreadState {
     /// allocation and returns true when both budgets hold them; else counts nothing.
     #[inline(always)]
     fn realloc_fast(&self, old: usize, new: usize) -> bool {
-        let (freeable, allocatable) = (self.free.left.get(), self.alloc.left.get());
-        if (old as u64) < freeable && (new as u64) < allocatable {
-            self.free.left.set(freeable - old as u64);
-            self.alloc.left.set(allocatable - new as u64);
+        if self.free.holds(old as u64) && self.alloc.holds(new as u64) {
+            self.free.take(old as u64);
+            self.alloc.take(new as u64);
             self.frees.set(self.frees.get() + 1);
             self.mallocs.set(self.mallocs.get() + 1);
             true
