@@ -145,7 +145,7 @@ fn remove_tracked(addr: usize) -> Option<BucketId> {
 
 /// Address space of the table and its filter.
 pub fn reserved_bytes() -> usize {
-    super::stats::table_bytes::<Slot>(SLOTS) + FILTER
+    std::mem::size_of_val(&TABLE) + std::mem::size_of_val(&COVER)
 }
 
 /// Sampled blocks whose address could not be kept (their frees will be missed).

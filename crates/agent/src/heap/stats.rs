@@ -6,7 +6,6 @@
 //! process uses it. No garbage-collector figures: a Rust heap has no collector.
 
 use std::fmt::Write as _;
-use std::mem::size_of;
 
 use super::{buckets, hook, live, sampler, stack};
 
@@ -176,11 +175,6 @@ impl HeapStats {
             .collect();
         format!("{{{}}}\n", body.join(","))
     }
-}
-
-/// Bytes of address space a static table occupies.
-pub(crate) fn table_bytes<T>(len: usize) -> usize {
-    size_of::<T>() * len
 }
 
 #[cfg(test)]
