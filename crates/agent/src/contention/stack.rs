@@ -4,8 +4,6 @@
 //! process; events that find it being built, or every scratch slot busy, are dropped and
 //! counted by the caller.
 
-use std::sync::OnceLock;
-
 use crate::unwind::CurrentThreadUnwinder;
 
 /// Frames of callers of the unwinder's capture to leave out: the return into [`capture`] and
@@ -18,12 +16,10 @@ static UNWINDER: CurrentThreadUnwinder = CurrentThreadUnwinder::new(concurrency)
 /// Captures that may run at once: threads woken together (a barrier, a notify-all, readers
 /// behind a writer) record together. Each slot holds a framehop cache, a 128 KiB copy buffer
 /// the in-place walk leaves unused and a 256 KiB run stack, so this is bounded by the CPUs.
+/// Asked once, when the unwinder is built.
 fn concurrency() -> usize {
-    static N: OnceLock<usize> = OnceLock::new();
-    *N.get_or_init(|| {
-        let cpus = std::thread::available_parallelism().map_or(4, |n| n.get());
-        (2 * cpus).clamp(8, 64)
-    })
+    let cpus = std::thread::available_parallelism().map_or(4, |n| n.get());
+    (2 * cpus).clamp(8, 64)
 }
 
 /// Writes the stack of the recording function's caller into `out` as lookup addresses
