@@ -8,13 +8,13 @@
 //! never added up per event: they are what the budgets counted down. When a budget runs out —
 //! the next sample is due, or [`FLUSH_BYTES`] were allocated or freed since the last flush — the
 //! slow path samples, moves the pending figures into one of the global counters' shards and
-//! arms the budgets again; a thread's exit flushes too. An allocation the budget holds is
-//! counted before the wrapped allocator runs, so that the fast path ends in a tail call to it;
-//! budgets never exceed [`FLUSH_BYTES`], so an allocation that large or larger is counted once
-//! it succeeded (a failed smaller one is counted as made: Rust aborts on one unless the caller
-//! used `try_reserve`). Sampling runs with a per-thread guard set, so allocations made
-//! while sampling (only the unwinder's, once) or while the profiler exports (profiles, symbols,
-//! text) pass through unsampled.
+//! arms the budgets again; a thread's exit flushes too. An allocation (or a realloc of an
+//! unsampled block) the budgets hold is counted before the wrapped allocator runs, so that the
+//! fast path ends in a tail call to it; budgets never exceed [`FLUSH_BYTES`], so an allocation
+//! that large or larger is counted once it succeeded (a failed smaller one is counted as made:
+//! Rust aborts on one unless the caller used `try_reserve`). Sampling runs with a per-thread
+//! guard set, so allocations made while sampling (only the unwinder's, once) or while the
+//! profiler exports (profiles, symbols, text) pass through unsampled.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -263,11 +263,15 @@ impl ThreadState {
         }
     }
 
-    /// The fast path of a successful realloc from `old` to `new` bytes: counts its free and its
-    /// allocation and returns true when both budgets hold them; else counts nothing.
+    /// The fast path of a realloc of the block at `ptr` from `old` to `new` bytes: counts its
+    /// free and its allocation and returns true when the block was not sampled and both budgets
+    /// hold them; else counts nothing and leaves everything to the slow path.
     #[inline(always)]
-    fn realloc_fast(&self, old: usize, new: usize) -> bool {
-        if self.free.holds(old as u64) && self.alloc.holds(new as u64) {
+    fn realloc_fast(&self, ptr: *mut u8, old: usize, new: usize) -> bool {
+        if self.free.holds(old as u64)
+            && self.alloc.holds(new as u64)
+            && !live::may_hold(ptr as usize)
+        {
             self.free.take(old as u64);
             self.alloc.take(new as u64);
             self.frees.set(self.frees.get() + 1);
@@ -362,9 +366,10 @@ impl ThreadState {
         }
     }
 
-    /// The once-per-thread registration of the exit flush and choice of a shard; while another
-    /// thread creates the key the thread stays `New` and tries again at its next slow path.
-    /// Without a key it flushes every event, as an exiting thread does.
+    /// The once-per-thread registration of the exit flush, choice of a shard and, while
+    /// sampling is on, [`stack::prepare_thread`]; while another thread creates the key the
+    /// thread stays `New` and tries again at its next slow path. Without a key it flushes every
+    /// event, as an exiting thread does.
     #[cold]
     fn register_exit(&self) {
         match exit_key() {
@@ -381,6 +386,9 @@ impl ThreadState {
         }
         self.shard
             .set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS);
+        if sampler::sample_rate() != 0 {
+            stack::prepare_thread();
+        }
     }
 }
 
@@ -476,6 +484,37 @@ impl<A: GlobalAlloc> Allocator<A> {
         ptr
     }
 
+    /// A realloc the fast path left: the old block is forgotten before the wrapped allocator
+    /// can hand its address to another thread and remembered again if the realloc fails; the
+    /// free and the allocation are counted (and the new block maybe sampled) once it succeeded.
+    /// Out of line, so that the fast path needs no stack frame.
+    ///
+    /// # Safety
+    /// The caller's contract of [`GlobalAlloc::realloc`].
+    #[inline(never)]
+    unsafe fn realloc_counted_after(
+        &self,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        let old_bucket = live::remove(ptr as usize);
+        // SAFETY: forwarded under the caller's contract.
+        let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        if new.is_null() {
+            if let Some(bucket) = old_bucket {
+                live::insert(ptr as usize, bucket);
+            }
+        } else {
+            if let Some(bucket) = old_bucket {
+                buckets::record_free(bucket, layout.size() as u64);
+            }
+            count_free(layout.size());
+            alloc_slow(new, new_size);
+        }
+        new
+    }
+
     /// A free the fast path left: counted and charged to its bucket, then made. Out of line, so
     /// that the fast path needs no stack frame.
     ///
@@ -528,26 +567,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // A realloc is a free of the old block and an allocation of the new one, as Go's append
-        // allocates a new array. The old block is forgotten before the wrapped allocator can hand
-        // its address to another thread, and remembered again if the realloc fails; the events
-        // are counted once it succeeded.
-        let old_bucket = live::remove(ptr as usize);
-        // SAFETY: forwarded under the caller's contract.
-        let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
-        if new.is_null() {
-            if let Some(bucket) = old_bucket {
-                live::insert(ptr as usize, bucket);
-            }
+        // allocates a new array; counted before it is made, as an allocation is.
+        if STATE.try_with(|s| s.realloc_fast(ptr, layout.size(), new_size)) == Ok(true) {
+            // SAFETY: forwarded under the caller's contract.
+            unsafe { self.inner.realloc(ptr, layout, new_size) }
         } else {
-            if let Some(bucket) = old_bucket {
-                buckets::record_free(bucket, layout.size() as u64);
-            }
-            if STATE.try_with(|s| s.realloc_fast(layout.size(), new_size)) != Ok(true) {
-                count_free(layout.size());
-                alloc_slow(new, new_size);
-            }
+            // SAFETY: the caller's contract, passed on.
+            unsafe { self.realloc_counted_after(ptr, layout, new_size) }
         }
-        new
     }
 }
 

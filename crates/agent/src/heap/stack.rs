@@ -33,6 +33,17 @@ pub fn capture(buf: &mut [u64]) -> usize {
     n
 }
 
+/// Looks the calling thread's stack top up now, for its captures to come. glibc's
+/// `pthread_getattr_np` allocates and frees a few small blocks through its own `malloc`; done at
+/// a thread's first sample, in the middle of its work, those blocks stay in the thread's cache
+/// at the top of its arena, and from then on a block the program grows there can no longer
+/// extend into the arena's free top: its reallocations split free chunks or move. Done at the
+/// thread's first allocation, the blocks sit below everything the thread allocates, as they do
+/// for the lookup Rust's own thread start makes.
+pub fn prepare_thread() {
+    crate::unwind::stack_top();
+}
+
 /// Samples recorded without a stack (unwinder busy or not yet built).
 pub fn missed() -> u64 {
     MISSED.load(Ordering::Relaxed)

@@ -37,7 +37,7 @@ thread_local! {
 /// The top of the current thread's stack from `pthread_getattr_np`. glibc allocates through its
 /// own `malloc` here (never through the Rust global allocator) and, for the main thread, reads
 /// `/proc/self/maps` once; the result is cached per thread.
-fn stack_top() -> usize {
+pub(crate) fn stack_top() -> usize {
     let cached = STACK_TOP.try_with(Cell::get).unwrap_or(usize::MAX);
     if cached != 0 {
         return cached;

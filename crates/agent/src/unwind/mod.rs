@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex};
 use framehop::Unwinder as _;
 
 use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
-pub(crate) use current::CurrentThreadUnwinder;
+pub(crate) use current::{stack_top, CurrentThreadUnwinder};
 
 /// Working memory for one capture at a time, alone in its cache lines (threads claiming
 /// neighbouring slots do not pass a line around).
