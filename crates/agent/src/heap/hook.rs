@@ -86,7 +86,8 @@ enum Life {
 }
 
 /// A byte budget the fast path counts down; what it counted is the bytes of the events it
-/// let through.
+/// let through. `left` first (see [`ThreadState`]).
+#[repr(C)]
 struct Budget {
     /// Bytes left before the slow path must run.
     left: Cell<u64>,
@@ -148,26 +149,32 @@ impl Budget {
     }
 }
 
+/// The hook's state of one thread. Laid out so that no two fields a fast path updates are
+/// neighbours (`repr(C)`: the budgets' `left` at offsets 0 and 48, the counts at 32 and 80):
+/// the compiler otherwise merged neighbouring updates of a realloc into one 16-byte load and
+/// store, which stalls when the 8-byte store of an allocation or free to one half is still
+/// pending.
+#[repr(C)]
 struct ThreadState {
-    /// Set while the hook samples or the profiler works on this thread: allocations then pass
-    /// through unsampled (the re-entrancy guard).
-    busy: Cell<bool>,
     /// Allocated bytes until the slow path: the next sample or the next flush, whichever is
     /// nearer.
     alloc: Budget,
     /// Bytes from the end of `alloc`'s budget to the next sample (`NEVER`: none is due).
     beyond: Cell<u64>,
-    /// The rate the sample distance was drawn at; a changed rate redraws it.
-    rate: Cell<u64>,
-    rng: Cell<Rng>,
     /// Allocations since the last flush.
     mallocs: Cell<u64>,
+    /// The rate the sample distance was drawn at; a changed rate redraws it.
+    rate: Cell<u64>,
     /// Freed bytes until the next flush.
     free: Budget,
+    rng: Cell<Rng>,
     /// Frees since the last flush.
     frees: Cell<u64>,
     /// The shard of [`TOTALS`] this thread flushes into.
     shard: Cell<usize>,
+    /// Set while the hook samples or the profiler works on this thread: allocations then pass
+    /// through unsampled (the re-entrancy guard).
+    busy: Cell<bool>,
     life: Cell<Life>,
 }
 
