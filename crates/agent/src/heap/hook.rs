@@ -742,6 +742,25 @@ mod tests {
     }
 
     #[test]
+    fn a_threads_first_event_prepares_its_captures() {
+        let _serial = serial();
+        assert_ne!(sampler::sample_rate(), 0);
+        let (before, after) = std::thread::spawn(|| {
+            let before = stack::prepared();
+            let layout = Layout::from_size_align(8, 8).unwrap();
+            // SAFETY: as in `exercise`.
+            unsafe { HOOKED.dealloc(HOOKED.alloc(layout), layout) };
+            (before, stack::prepared())
+        })
+        .join()
+        .unwrap();
+        assert!(
+            !before && after,
+            "prepared before: {before}, after: {after}"
+        );
+    }
+
+    #[test]
     fn nothing_is_sampled_while_sampling_is_off() {
         let _serial = serial();
         sampler::set_sample_rate(0);

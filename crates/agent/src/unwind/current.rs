@@ -5,7 +5,8 @@
 //! # Design constraints
 //! - Never allocates once the unwinder is built: the walk runs in one of the unwinder's
 //!   preallocated scratch slots, and [`stack_top`] is cached per thread.
-//! - The unwinder is built by the first capture of its owner, with the heap hook's guard held
+//! - The unwinder is built by [`CurrentThreadUnwinder::build`] or else the first capture of its
+//!   owner, with the heap hook's guard held
 //!   ([`Unwinder::new`] runs under [`crate::heap::untracked`]), so its memory is not profiled.
 //!   Building reads the loaded objects' unwind tables (`dl_iterate_phdr`, which takes the
 //!   loader's lock once); objects loaded later unwind by frame pointers (framehop's fallback).
@@ -64,6 +65,12 @@ pub(crate) fn stack_top() -> usize {
     top
 }
 
+/// Whether the current thread's stack top was looked up already.
+#[cfg(test)]
+pub(crate) fn stack_top_known() -> bool {
+    STACK_TOP.try_with(Cell::get).is_ok_and(|top| top != 0)
+}
+
 /// A process-wide unwinder for the calling thread's own stack, built by its first capture.
 pub(crate) struct CurrentThreadUnwinder {
     built: AtomicPtr<Unwinder>,
@@ -80,6 +87,17 @@ impl CurrentThreadUnwinder {
             building: AtomicBool::new(false),
             concurrency,
         }
+    }
+
+    /// Builds the unwinder now, if no thread has yet, instead of at the first capture.
+    pub(crate) fn build(&self) {
+        self.unwinder();
+    }
+
+    /// Whether the unwinder is built.
+    #[cfg(test)]
+    pub(crate) fn is_built(&self) -> bool {
+        !self.built.load(Ordering::Acquire).is_null()
     }
 
     /// The unwinder, built by the first caller; `None` while another thread builds it.

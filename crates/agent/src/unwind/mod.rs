@@ -32,6 +32,8 @@ use std::sync::{Arc, Mutex};
 use framehop::Unwinder as _;
 
 use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
+#[cfg(test)]
+pub(crate) use current::stack_top_known;
 pub(crate) use current::{stack_top, CurrentThreadUnwinder};
 
 /// Working memory for one capture at a time, alone in its cache lines (threads claiming
