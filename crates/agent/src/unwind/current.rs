@@ -29,6 +29,9 @@ const OWN_FRAMES: usize = 2;
 /// in full (a recording function and the function that captures for it).
 const MAX_CALLER_FRAMES: usize = 2;
 
+/// The most frames a capture walks: [`MAX_DEPTH`] and the frames left out.
+pub(super) const MAX_WALK: usize = MAX_DEPTH + OWN_FRAMES + MAX_CALLER_FRAMES;
+
 thread_local! {
     /// The current thread's stack top (highest address), 0 while unknown, `usize::MAX` when it
     /// cannot be found (then nothing is captured).
@@ -110,7 +113,8 @@ impl CurrentThreadUnwinder {
         if self.building.swap(true, Ordering::AcqRel) {
             return None;
         }
-        let unwinder: &'static Unwinder = Box::leak(Box::new(Unwinder::new((self.concurrency)())));
+        let unwinder: &'static Unwinder =
+            Box::leak(Box::new(Unwinder::with_histories((self.concurrency)())));
         self.built
             .store((unwinder as *const Unwinder).cast_mut(), Ordering::Release);
         Some(unwinder)
@@ -126,7 +130,7 @@ impl CurrentThreadUnwinder {
     pub(crate) fn capture(&self, caller_frames: usize, out: &mut [u64]) -> Option<usize> {
         let top = stack_top();
         let skip = OWN_FRAMES + caller_frames;
-        let mut lookup = [0u64; MAX_DEPTH + OWN_FRAMES + MAX_CALLER_FRAMES];
+        let mut lookup = [0u64; MAX_WALK];
         let want = (out.len() + skip).min(lookup.len());
         let n = match self.unwinder() {
             Some(u) if top != usize::MAX => {

@@ -14,9 +14,12 @@
 //!   module fall back to framehop's frame-pointer rule, still reading only the copy.
 //!
 //! Ordinary code (the allocator hook, lock operations) captures its own thread's stack in place
-//! through [`CurrentThreadUnwinder`] ([`current`]).
+//! through [`CurrentThreadUnwinder`] ([`current`]), whose scratch slots keep their last walk so
+//! that the next takes over the outer steps whose inputs are unchanged (`history`, x86-64).
 
 mod current;
+#[cfg(target_arch = "x86_64")]
+mod history;
 mod modules;
 mod run_stack;
 mod stack;
@@ -43,6 +46,9 @@ struct Scratch {
     busy: AtomicBool,
     stack: UnsafeCell<Box<[u8]>>,
     cache: UnsafeCell<ArchCache>,
+    /// The slot's previous walk, in unwinders of the current thread's stack.
+    #[cfg(target_arch = "x86_64")]
+    history: UnsafeCell<Option<Box<history::History>>>,
     run_stack: run_stack::RunStack,
 }
 
@@ -93,6 +99,19 @@ impl Unwinder {
     /// This allocates: call it before signals can arrive. The profiler's memory, so never
     /// sampled by the heap profiler, whichever thread builds it.
     pub(crate) fn new(concurrency: usize) -> Unwinder {
+        Unwinder::build(concurrency, false)
+    }
+
+    /// Builds the unwinder like [`Unwinder::new`], each scratch slot (on x86-64) with a
+    /// [`history::History`] through which [`Unwinder::capture_current`] takes over the steps of
+    /// the slot's previous walk whose inputs are unchanged.
+    pub(crate) fn with_histories(concurrency: usize) -> Unwinder {
+        Unwinder::build(concurrency, true)
+    }
+
+    fn build(concurrency: usize, histories: bool) -> Unwinder {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = histories;
         crate::heap::untracked(|| {
             let mut inner = ArchUnwinder::new();
             for m in modules::loaded_modules() {
@@ -106,6 +125,8 @@ impl Unwinder {
                             vec![0u8; stack::STACK_COPY_BYTES].into_boxed_slice(),
                         ),
                         cache: UnsafeCell::new(ArchCache::new_in()),
+                        #[cfg(target_arch = "x86_64")]
+                        history: UnsafeCell::new(histories.then(history::History::new)),
                         run_stack: run_stack::RunStack::new()?,
                     })
                 })
@@ -159,11 +180,20 @@ impl Unwinder {
         // SAFETY: [sp, stack_top) is this thread's own stack, mapped, and holds only the frames
         // of this function's callers, which stay unchanged while the walk reads them.
         let stack = unsafe { std::slice::from_raw_parts(sp as *const u8, len) };
-        // SAFETY: this thread owns `slot` (its cache and run stack) until `busy` is released.
+        // SAFETY: this thread owns `slot` (its cache, history and run stack) until `busy` is
+        // released.
         let n = unsafe {
             let cache = &mut *slot.cache.get();
-            slot.run_stack
-                .run(|| self.walk(pc, sp, regs, stack, cache, out))
+            #[cfg(target_arch = "x86_64")]
+            let history = (*slot.history.get()).as_deref_mut();
+            slot.run_stack.run(|| {
+                #[cfg(target_arch = "x86_64")]
+                if let Some(history) = history {
+                    let mut read = |addr| read_word(stack, sp, addr);
+                    return history.walk(&self.inner, cache, pc, regs, &mut read, out);
+                }
+                self.walk(pc, sp, regs, stack, cache, out)
+            })
         };
         slot.busy.store(false, Ordering::Release);
         Ok(n)
@@ -198,11 +228,7 @@ impl Unwinder {
         cache: &mut ArchCache,
         out: &mut [u64],
     ) -> usize {
-        let mut read_stack = |addr: u64| -> Result<u64, ()> {
-            let off = addr.checked_sub(sp).ok_or(())? as usize;
-            let word = stack.get(off..off.checked_add(8).ok_or(())?).ok_or(())?;
-            Ok(u64::from_ne_bytes(word.try_into().map_err(|_| ())?))
-        };
+        let mut read_stack = |addr| read_word(stack, sp, addr);
         let mut frames = self.inner.iter_frames(pc, regs, cache, &mut read_stack);
         let mut n = 0;
         while n < out.len() {
@@ -216,6 +242,13 @@ impl Unwinder {
         }
         n
     }
+}
+
+/// The word at `addr` of `stack`, which starts at address `sp`; an error outside it.
+fn read_word(stack: &[u8], sp: u64, addr: u64) -> Result<u64, ()> {
+    let off = addr.checked_sub(sp).ok_or(())? as usize;
+    let word = stack.get(off..off.checked_add(8).ok_or(())?).ok_or(())?;
+    Ok(u64::from_ne_bytes(word.try_into().map_err(|_| ())?))
 }
 
 /// One unwinder kept between uses (copying every object's unwind tables costs milliseconds),

@@ -1,0 +1,368 @@
+//! A scratch slot's last walk of a stack, so that the next walk takes over the steps whose
+//! inputs are unchanged instead of unwinding them again (x86-64). A sampled allocation's stack
+//! usually shares its outer frames — the thread's start down to the loop that allocates — with
+//! the previous sample's, and unwinding was about half of a warm heap sample's cost (perf).
+//!
+//! A step of the unwinder (from one frame to its caller) is a pure function of the frame's
+//! address, the registers it starts from and the stack words it reads: the rules of an
+//! unwinder never change. When a step runs, it runs a second time from the same address and
+//! stack pointer with every other register changed by a large constant: if the second run
+//! reads the same words and gives the same caller, stack pointer and registers (each one either
+//! passed through or set to the same value both times), the step depends on the stack pointer
+//! and those words alone (framehop's rules add offsets to registers and load from the sums, so
+//! a register they use changes an address read or a result), and it is recorded as reusable
+//! with what it read and did. A later walk that reaches the same address at the same stack
+//! pointer re-reads the recorded words; if every one still holds the recorded value, the
+//! recorded step is applied instead of run. Steps that use other registers (frame pointer
+//! rules: in code without frame pointers `rbp` is an ordinary register) are always run. A match
+//! of address and stack pointer alone never suffices: a function called again from another
+//! place at the same depth matches both, and differs in the return address it reads.
+//!
+//! Never allocates: the walk lives in a buffer made with the unwinder, which each walk
+//! overwrites in place (step `i` at index `i`; the old steps not yet passed lie at or beyond
+//! it).
+
+use framehop::x86_64::{Reg, UnwindRegsX86_64};
+use framehop::{FrameAddress, Unwinder as _};
+
+use super::arch::{ArchCache, ArchUnwinder};
+
+/// Steps recorded per walk at most: the longest walk of [`super::CurrentThreadUnwinder`].
+const STEPS: usize = super::current::MAX_WALK;
+
+/// Stack words one step may read and still be recorded: the return address, and up to eight
+/// registers popped (framehop's `OffsetSpAndPopRegisters`) or the saved frame pointer.
+const MAX_READS: usize = 9;
+
+/// Every register but the stack pointer, changed together in a step's second run.
+const OTHER_REGS: [Reg; 15] = [
+    Reg::RAX,
+    Reg::RDX,
+    Reg::RCX,
+    Reg::RBX,
+    Reg::RSI,
+    Reg::RDI,
+    Reg::RBP,
+    Reg::R8,
+    Reg::R9,
+    Reg::R10,
+    Reg::R11,
+    Reg::R12,
+    Reg::R13,
+    Reg::R14,
+    Reg::R15,
+];
+
+/// What the second run adds to every register but the stack pointer (and to the instruction
+/// pointer): large, so that an address computed from one lands far outside the stack.
+const CHANGE: u64 = 0x5a5a_5a5a_0000_1000;
+
+/// Steps taken over from a previous walk (the tests check that some are).
+#[cfg(test)]
+pub(crate) static STEPS_REUSED: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// One step of a walk, as run.
+#[derive(Clone, Copy)]
+struct Step {
+    address: FrameAddress,
+    sp: u64,
+    /// Whether the step depends on the stack pointer and the words read alone (else it is kept
+    /// only as a place holder and never taken over).
+    reusable: bool,
+    reads: [(u64, u64); MAX_READS],
+    n_reads: usize,
+    /// The caller's frame; `None` where the walk reached the outermost frame.
+    next: Option<FrameAddress>,
+    /// The registers after the step.
+    after: UnwindRegsX86_64,
+    /// The registers the step set (bit `i` for `OTHER_REGS[i]`, bit 15 for the instruction
+    /// pointer); it passed the others through.
+    set: u32,
+}
+
+impl Step {
+    fn empty() -> Step {
+        Step {
+            address: FrameAddress::InstructionPointer(0),
+            sp: 0,
+            reusable: false,
+            reads: [(0, 0); MAX_READS],
+            n_reads: 0,
+            next: None,
+            after: UnwindRegsX86_64::new(0, 0, 0),
+            set: 0,
+        }
+    }
+
+    /// Applies this step to `regs` (whose stack pointer is `self.sp`).
+    fn apply(&self, regs: &mut UnwindRegsX86_64) {
+        regs.set_sp(self.after.sp());
+        let mut set = self.set;
+        while set != 0 {
+            let bit = set.trailing_zeros() as usize;
+            set &= set - 1;
+            match OTHER_REGS.get(bit) {
+                Some(&reg) => regs.set(reg, self.after.get(reg)),
+                None => regs.set_ip(self.after.ip()),
+            }
+        }
+    }
+
+    /// Whether the words this step read still hold what it read.
+    fn reads_hold(&self, read: &mut impl FnMut(u64) -> Result<u64, ()>) -> bool {
+        self.reads[..self.n_reads]
+            .iter()
+            .all(|&(at, value)| read(at) == Ok(value))
+    }
+}
+
+/// The last walk of one scratch slot, step by step; the next walk overwrites it in place.
+pub(crate) struct History {
+    steps: [Step; STEPS],
+    len: usize,
+}
+
+/// Runs one step of `unwinder` from `address` and `regs`, recording the words read in `reads`;
+/// the caller's frame (`None`: the outermost was reached) and the number of words read
+/// (`usize::MAX` if more than [`MAX_READS`], or one that could not be read); `None` when the
+/// step failed.
+fn run(
+    unwinder: &ArchUnwinder,
+    cache: &mut ArchCache,
+    address: FrameAddress,
+    regs: &mut UnwindRegsX86_64,
+    read: &mut impl FnMut(u64) -> Result<u64, ()>,
+    reads: &mut [(u64, u64); MAX_READS],
+) -> Option<(Option<FrameAddress>, usize)> {
+    let mut n_reads = 0;
+    let mut record = |at: u64| {
+        let value = read(at);
+        match (value, reads.get_mut(n_reads)) {
+            (Ok(v), Some(slot)) => {
+                *slot = (at, v);
+                n_reads += 1;
+            }
+            _ => n_reads = usize::MAX,
+        }
+        value
+    };
+    let next = match unwinder.unwind_frame(address, regs, cache, &mut record) {
+        Ok(Some(return_address)) => Some(FrameAddress::from_return_address(return_address)?),
+        Ok(None) => None,
+        Err(_) => return None,
+    };
+    Some((next, n_reads))
+}
+
+/// Runs the step from `address` and `regs` (leaving `regs` as the step leaves them), runs it
+/// again with every register but the stack pointer changed, and describes it in `step`;
+/// returns the caller's frame (`None`: the outermost was reached), or `None` if the step failed.
+fn run_and_describe(
+    unwinder: &ArchUnwinder,
+    cache: &mut ArchCache,
+    address: FrameAddress,
+    regs: &mut UnwindRegsX86_64,
+    read: &mut impl FnMut(u64) -> Result<u64, ()>,
+    step: &mut Step,
+) -> Option<Option<FrameAddress>> {
+    let before = *regs;
+    let (next, n_reads) = run(unwinder, cache, address, regs, read, &mut step.reads)?;
+    step.address = address;
+    step.sp = before.sp();
+    step.n_reads = n_reads.min(MAX_READS);
+    step.next = next;
+    step.after = *regs;
+    step.set = 0;
+    step.reusable = false;
+    if n_reads > MAX_READS {
+        return Some(next);
+    }
+    let mut changed = before;
+    for reg in OTHER_REGS {
+        changed.set(reg, before.get(reg) ^ CHANGE);
+    }
+    changed.set_ip(before.ip() ^ CHANGE);
+    let mut reads = [(0, 0); MAX_READS];
+    let Some((next_changed, n_changed)) =
+        run(unwinder, cache, address, &mut changed, read, &mut reads)
+    else {
+        return Some(next);
+    };
+    if n_changed != n_reads
+        || reads[..n_reads] != step.reads[..n_reads]
+        || next_changed != next
+        || changed.sp() != regs.sp()
+    {
+        return Some(next);
+    }
+    let pairs = OTHER_REGS
+        .iter()
+        .map(|&reg| (before.get(reg), regs.get(reg), changed.get(reg)))
+        .chain([(before.ip(), regs.ip(), changed.ip())]);
+    for (i, (was, is, is_changed)) in pairs.enumerate() {
+        if is == was && is_changed == was ^ CHANGE {
+            continue; // passed through
+        }
+        if is_changed != is {
+            return Some(next); // depends on registers other than the stack pointer
+        }
+        step.set |= 1 << i;
+    }
+    step.reusable = true;
+    Some(next)
+}
+
+impl History {
+    /// An empty history, on the heap (about 24 KiB).
+    pub(crate) fn new() -> Box<History> {
+        Box::new(History {
+            steps: [Step::empty(); STEPS],
+            len: 0,
+        })
+    }
+
+    /// Walks the stack from `pc` and `regs` as framehop's frame iterator does, writing each
+    /// frame's lookup address into `out` (innermost first), and returns how many were written.
+    /// Steps of the previous walk are taken over where their inputs are unchanged; this walk
+    /// replaces it, step `i` at index `i` (a step taken over moves back from where it was, or
+    /// stays).
+    pub(crate) fn walk(
+        &mut self,
+        unwinder: &ArchUnwinder,
+        cache: &mut ArchCache,
+        pc: u64,
+        regs: UnwindRegsX86_64,
+        read: &mut impl FnMut(u64) -> Result<u64, ()>,
+        out: &mut [u64],
+    ) -> usize {
+        let old_len = self.len;
+        let mut address = FrameAddress::from_instruction_pointer(pc);
+        let mut regs = regs;
+        // Steps of this walk so far (they replaced the old ones at their indices), and the
+        // first old step not yet passed (never below `i`: those are overwritten).
+        let mut i = 0;
+        let mut cursor = 0;
+        let mut n = 0;
+        while n < out.len() && i < STEPS {
+            out[n] = address.address_for_lookup();
+            n += 1;
+            if n == out.len() {
+                break;
+            }
+            let sp = regs.sp();
+            cursor = cursor.max(i);
+            while cursor < old_len && self.steps[cursor].sp < sp {
+                cursor += 1;
+            }
+            let old = &self.steps[cursor.min(STEPS - 1)];
+            let next = if cursor < old_len
+                && old.reusable
+                && old.sp == sp
+                && old.address == address
+                && old.reads_hold(read)
+            {
+                #[cfg(test)]
+                STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                old.apply(&mut regs);
+                let next = old.next;
+                if cursor != i {
+                    self.steps[i] = self.steps[cursor];
+                }
+                cursor += 1;
+                next
+            } else {
+                match run_and_describe(
+                    unwinder,
+                    cache,
+                    address,
+                    &mut regs,
+                    read,
+                    &mut self.steps[i],
+                ) {
+                    Some(next) => next,
+                    None => break,
+                }
+            };
+            i += 1;
+            match next {
+                Some(next) => address = next,
+                None => break,
+            }
+        }
+        self.len = i;
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{current, Unwinder};
+    use super::*;
+    use std::hint::black_box;
+    use std::sync::atomic::Ordering;
+
+    /// The stack from here, walked by an unwinder with histories and by one without, both
+    /// without their first two frames (the walk's own, and the return into this function,
+    /// which differs between the two calls).
+    #[inline(never)]
+    fn both(with: &Unwinder, without: &Unwinder) -> (Vec<u64>, Vec<u64>) {
+        let top = current::stack_top() as u64;
+        let mut a = [0u64; 64];
+        let mut b = [0u64; 64];
+        let n = with.capture_current(top, &mut a).unwrap();
+        let m = without.capture_current(top, &mut b).unwrap();
+        (a[2..n].to_vec(), b[2..m].to_vec())
+    }
+
+    #[inline(never)]
+    fn nested(depth: usize, with: &Unwinder, without: &Unwinder) -> (Vec<u64>, Vec<u64>) {
+        if depth == 0 {
+            both(with, without)
+        } else {
+            black_box(nested(depth - 1, with, without))
+        }
+    }
+
+    #[inline(never)]
+    fn from_site_a(with: &Unwinder, without: &Unwinder) -> (Vec<u64>, Vec<u64>) {
+        black_box(nested(2, with, without))
+    }
+
+    #[inline(never)]
+    fn from_site_b(with: &Unwinder, without: &Unwinder) -> (Vec<u64>, Vec<u64>) {
+        black_box(nested(2, with, without))
+    }
+
+    #[test]
+    fn walks_taken_over_equal_fresh_walks() {
+        let with = Unwinder::with_histories(1);
+        let without = Unwinder::new(1);
+        let reused = STEPS_REUSED.load(Ordering::Relaxed);
+        for depth in [5, 3, 5, 8, 1, 8, 8, 0, 5] {
+            let (a, b) = nested(depth, &with, &without);
+            assert!(b.len() > depth, "{} frames at depth {depth}", b.len());
+            assert_eq!(a, b, "depth {depth}");
+        }
+        // The same functions at the same depths, called from two places: equal addresses and
+        // stack pointers where the walks meet, different return addresses above them.
+        let mut last = Vec::new();
+        for round in 0..4 {
+            let (a, b) = if round % 2 == 0 {
+                from_site_a(&with, &without)
+            } else {
+                from_site_b(&with, &without)
+            };
+            assert_eq!(a, b, "round {round}");
+            assert_ne!(
+                a, last,
+                "round {round}: the two call sites gave the same stack"
+            );
+            last = a;
+        }
+        assert!(
+            STEPS_REUSED.load(Ordering::Relaxed) > reused,
+            "no step was taken over"
+        );
+    }
+}
