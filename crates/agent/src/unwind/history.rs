@@ -155,8 +155,9 @@ fn run(
     Some((next, n_reads))
 }
 
-/// Runs the step from `address` and `regs` (leaving `regs` as the step leaves them), runs it
-/// again with every register but the stack pointer changed, and describes it in `step`;
+/// Runs the step from `address` and `regs` (leaving `regs` as the step leaves them) and
+/// describes it in `step`, running it again with every register but the stack pointer changed
+/// to tell whether it is reusable (unless `check` is false: the previous walk found it is not);
 /// returns the caller's frame (`None`: the outermost was reached), or `None` if the step failed.
 fn run_and_describe(
     unwinder: &ArchUnwinder,
@@ -165,6 +166,7 @@ fn run_and_describe(
     regs: &mut UnwindRegsX86_64,
     read: &mut impl FnMut(u64) -> Result<u64, ()>,
     step: &mut Step,
+    check: bool,
 ) -> Option<Option<FrameAddress>> {
     let before = *regs;
     let (next, n_reads) = run(unwinder, cache, address, regs, read, &mut step.reads)?;
@@ -175,7 +177,7 @@ fn run_and_describe(
     step.after = *regs;
     step.set = 0;
     step.reusable = false;
-    if n_reads > MAX_READS {
+    if !check || n_reads > MAX_READS {
         return Some(next);
     }
     let mut changed = before;
@@ -256,12 +258,8 @@ impl History {
                 cursor += 1;
             }
             let old = &self.steps[cursor.min(STEPS - 1)];
-            let next = if cursor < old_len
-                && old.reusable
-                && old.sp == sp
-                && old.address == address
-                && old.reads_hold(read)
-            {
+            let same_place = cursor < old_len && old.sp == sp && old.address == address;
+            let next = if same_place && old.reusable && old.reads_hold(read) {
                 #[cfg(test)]
                 STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 old.apply(&mut regs);
@@ -272,6 +270,7 @@ impl History {
                 cursor += 1;
                 next
             } else {
+                let check = !same_place || old.reusable;
                 match run_and_describe(
                     unwinder,
                     cache,
@@ -279,6 +278,7 @@ impl History {
                     &mut regs,
                     read,
                     &mut self.steps[i],
+                    check,
                 ) {
                     Some(next) => next,
                     None => break,
