@@ -216,7 +216,7 @@ fn run_and_describe(
 }
 
 impl History {
-    /// An empty history, on the heap (about 24 KiB).
+    /// An empty history, on the heap (23 KiB: 68 steps of 336 bytes).
     pub(crate) fn new() -> Box<History> {
         Box::new(History {
             steps: [Step::empty(); STEPS],
