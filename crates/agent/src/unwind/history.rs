@@ -18,9 +18,9 @@
 //! of address and stack pointer alone never suffices: a function called again from another
 //! place at the same depth matches both, and differs in the return address it reads.
 //!
-//! Never allocates: the walk lives in a buffer made with the unwinder, which each walk
-//! overwrites in place (step `i` at index `i`; the old steps not yet passed lie at or beyond
-//! it).
+//! Never allocates: the steps live in a pool made with the unwinder, twice as large as the
+//! longest walk, so that a new walk always finds room for the steps it runs beside the old
+//! walk's.
 
 use framehop::x86_64::{Reg, UnwindRegsX86_64};
 use framehop::{FrameAddress, Unwinder as _};
@@ -117,9 +117,16 @@ impl Step {
     }
 }
 
-/// The last walk of one scratch slot, step by step; the next walk overwrites it in place.
+/// Steps kept: enough for the last walk and a new walk that takes none of it over.
+const ENTRIES: usize = 2 * STEPS;
+const _: () = assert!(ENTRIES <= 256, "walks index the entries with a byte");
+
+/// The last walk of one scratch slot: its steps, as indices into a pool of steps. A new walk
+/// refers to the old steps it takes over (nothing is copied, whatever the depth at which the
+/// walks meet) and puts the steps it runs in entries the old walk does not use.
 pub(crate) struct History {
-    steps: [Step; STEPS],
+    entries: [Step; ENTRIES],
+    walk: [u8; STEPS],
     len: usize,
 }
 
@@ -216,10 +223,11 @@ fn run_and_describe(
 }
 
 impl History {
-    /// An empty history, on the heap (23 KiB: 68 steps of 336 bytes).
+    /// An empty history, on the heap (46 KiB: 136 steps of 336 bytes).
     pub(crate) fn new() -> Box<History> {
         Box::new(History {
-            steps: [Step::empty(); STEPS],
+            entries: [Step::empty(); ENTRIES],
+            walk: [0; STEPS],
             len: 0,
         })
     }
@@ -227,8 +235,7 @@ impl History {
     /// Walks the stack from `pc` and `regs` as framehop's frame iterator does, writing each
     /// frame's lookup address into `out` (innermost first), and returns how many were written.
     /// Steps of the previous walk are taken over where their inputs are unchanged; this walk
-    /// replaces it, step `i` at index `i` (a step taken over moves back from where it was, or
-    /// stays).
+    /// replaces it.
     pub(crate) fn walk(
         &mut self,
         unwinder: &ArchUnwinder,
@@ -238,11 +245,18 @@ impl History {
         read: &mut impl FnMut(u64) -> Result<u64, ()>,
         out: &mut [u64],
     ) -> usize {
+        let old = self.walk;
         let old_len = self.len;
+        // Entries in use: the old walk's (any of them may still be taken over), and the new
+        // walk's as it goes.
+        let mut used = [0u64; ENTRIES.div_ceil(64)];
+        for &e in &old[..old_len] {
+            used[usize::from(e) / 64] |= 1 << (e % 64);
+        }
+        let mut free = 0;
         let mut address = FrameAddress::from_instruction_pointer(pc);
         let mut regs = regs;
-        // Steps of this walk so far (they replaced the old ones at their indices), and the
-        // first old step not yet passed (never below `i`: those are overwritten).
+        // Steps of this walk so far, and the first old step not yet passed.
         let mut i = 0;
         let mut cursor = 0;
         let mut n = 0;
@@ -253,37 +267,36 @@ impl History {
                 break;
             }
             let sp = regs.sp();
-            cursor = cursor.max(i);
-            while cursor < old_len && self.steps[cursor].sp < sp {
+            while cursor < old_len && self.entries[usize::from(old[cursor])].sp < sp {
                 cursor += 1;
             }
-            let old = &self.steps[cursor.min(STEPS - 1)];
-            let same_place = cursor < old_len && old.sp == sp && old.address == address;
-            let next = if same_place && old.reusable && old.reads_hold(read) {
-                #[cfg(test)]
-                STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                old.apply(&mut regs);
-                let next = old.next;
-                if cursor != i {
-                    self.steps[i] = self.steps[cursor];
+            let candidate = (cursor < old_len)
+                .then(|| usize::from(old[cursor]))
+                .filter(|&e| self.entries[e].sp == sp && self.entries[e].address == address);
+            let (entry, next) = match candidate {
+                Some(e) if self.entries[e].reusable && self.entries[e].reads_hold(read) => {
+                    #[cfg(test)]
+                    STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let step = &self.entries[e];
+                    step.apply(&mut regs);
+                    cursor += 1;
+                    (e, step.next)
                 }
-                cursor += 1;
-                next
-            } else {
-                let check = !same_place || old.reusable;
-                match run_and_describe(
-                    unwinder,
-                    cache,
-                    address,
-                    &mut regs,
-                    read,
-                    &mut self.steps[i],
-                    check,
-                ) {
-                    Some(next) => next,
-                    None => break,
+                _ => {
+                    // Fewer than STEPS entries are in use besides the old walk's.
+                    while used[free / 64] & (1 << (free % 64)) != 0 {
+                        free += 1;
+                    }
+                    used[free / 64] |= 1 << (free % 64);
+                    let check = candidate.is_none_or(|e| self.entries[e].reusable);
+                    let step = &mut self.entries[free];
+                    match run_and_describe(unwinder, cache, address, &mut regs, read, step, check) {
+                        Some(next) => (free, next),
+                        None => break,
+                    }
                 }
             };
+            self.walk[i] = entry as u8;
             i += 1;
             match next {
                 Some(next) => address = next,
