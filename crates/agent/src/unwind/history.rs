@@ -26,6 +26,7 @@ use framehop::x86_64::{Reg, UnwindRegsX86_64};
 use framehop::{FrameAddress, Unwinder as _};
 
 use super::arch::{ArchCache, ArchUnwinder};
+use super::read_word;
 
 /// Steps recorded per walk at most: the longest walk of [`super::CurrentThreadUnwinder`].
 const STEPS: usize = super::current::MAX_WALK;
@@ -109,11 +110,12 @@ impl Step {
         }
     }
 
-    /// Whether the words this step read still hold what it read.
-    fn reads_hold(&self, read: &mut impl FnMut(u64) -> Result<u64, ()>) -> bool {
+    /// Whether the words this step read still hold what it read in `stack` (which starts at
+    /// address `base`).
+    fn reads_hold(&self, stack: &[u8], base: u64) -> bool {
         self.reads[..self.n_reads]
             .iter()
-            .all(|&(at, value)| read(at) == Ok(value))
+            .all(|&(at, value)| read_word(stack, base, at) == Ok(value))
     }
 }
 
@@ -242,9 +244,11 @@ impl History {
         cache: &mut ArchCache,
         pc: u64,
         regs: UnwindRegsX86_64,
-        read: &mut impl FnMut(u64) -> Result<u64, ()>,
+        stack: &[u8],
+        base: u64,
         out: &mut [u64],
     ) -> usize {
+        let read = &mut |addr| read_word(stack, base, addr);
         let old = self.walk;
         let old_len = self.len;
         // Entries in use: the old walk's (any of them may still be taken over), and the new
@@ -274,7 +278,7 @@ impl History {
                 .then(|| usize::from(old[cursor]))
                 .filter(|&e| self.entries[e].sp == sp && self.entries[e].address == address);
             let (entry, next) = match candidate {
-                Some(e) if self.entries[e].reusable && self.entries[e].reads_hold(read) => {
+                Some(e) if self.entries[e].reusable && self.entries[e].reads_hold(stack, base) => {
                     #[cfg(test)]
                     STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let step = &self.entries[e];

@@ -189,8 +189,7 @@ impl Unwinder {
             slot.run_stack.run(|| {
                 #[cfg(target_arch = "x86_64")]
                 if let Some(history) = history {
-                    let mut read = |addr| read_word(stack, sp, addr);
-                    return history.walk(&self.inner, cache, pc, regs, &mut read, out);
+                    return history.walk(&self.inner, cache, pc, regs, stack, sp, out);
                 }
                 self.walk(pc, sp, regs, stack, cache, out)
             })
@@ -245,6 +244,7 @@ impl Unwinder {
 }
 
 /// The word at `addr` of `stack`, which starts at address `sp`; an error outside it.
+#[inline]
 fn read_word(stack: &[u8], sp: u64, addr: u64) -> Result<u64, ()> {
     let off = addr.checked_sub(sp).ok_or(())? as usize;
     let word = stack.get(off..off.checked_add(8).ok_or(())?).ok_or(())?;
