@@ -26,7 +26,7 @@ use framehop::x86_64::{Reg, UnwindRegsX86_64};
 use framehop::{FrameAddress, Unwinder as _};
 
 use super::arch::{ArchCache, ArchUnwinder};
-use super::read_word;
+use super::StackView;
 
 /// Steps recorded per walk at most: the longest walk of [`super::CurrentThreadUnwinder`].
 const STEPS: usize = super::current::MAX_WALK;
@@ -110,12 +110,11 @@ impl Step {
         }
     }
 
-    /// Whether the words this step read still hold what it read in `stack` (which starts at
-    /// address `base`).
-    fn reads_hold(&self, stack: &[u8], base: u64) -> bool {
+    /// Whether the words this step read still hold what it read in `stack`.
+    fn reads_hold(&self, stack: StackView) -> bool {
         self.reads[..self.n_reads]
             .iter()
-            .all(|&(at, value)| read_word(stack, base, at) == Ok(value))
+            .all(|&(at, value)| stack.word(at) == Ok(value))
     }
 }
 
@@ -244,11 +243,10 @@ impl History {
         cache: &mut ArchCache,
         pc: u64,
         regs: UnwindRegsX86_64,
-        stack: &[u8],
-        base: u64,
+        stack: StackView,
         out: &mut [u64],
     ) -> usize {
-        let read = &mut |addr| read_word(stack, base, addr);
+        let read = &mut |addr| stack.word(addr);
         let old = self.walk;
         let old_len = self.len;
         // Entries in use: the old walk's (any of them may still be taken over), and the new
@@ -278,7 +276,7 @@ impl History {
                 .then(|| usize::from(old[cursor]))
                 .filter(|&e| self.entries[e].sp == sp && self.entries[e].address == address);
             let (entry, next) = match candidate {
-                Some(e) if self.entries[e].reusable && self.entries[e].reads_hold(stack, base) => {
+                Some(e) if self.entries[e].reusable && self.entries[e].reads_hold(stack) => {
                     #[cfg(test)]
                     STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let step = &self.entries[e];

@@ -189,7 +189,11 @@ impl Unwinder {
             slot.run_stack.run(|| {
                 #[cfg(target_arch = "x86_64")]
                 if let Some(history) = history {
-                    return history.walk(&self.inner, cache, pc, regs, stack, sp, out);
+                    let view = StackView {
+                        bytes: stack,
+                        base: sp,
+                    };
+                    return history.walk(&self.inner, cache, pc, regs, view, out);
                 }
                 self.walk(pc, sp, regs, stack, cache, out)
             })
@@ -227,7 +231,11 @@ impl Unwinder {
         cache: &mut ArchCache,
         out: &mut [u64],
     ) -> usize {
-        let mut read_stack = |addr| read_word(stack, sp, addr);
+        let view = StackView {
+            bytes: stack,
+            base: sp,
+        };
+        let mut read_stack = |addr| view.word(addr);
         let mut frames = self.inner.iter_frames(pc, regs, cache, &mut read_stack);
         let mut n = 0;
         while n < out.len() {
@@ -243,12 +251,25 @@ impl Unwinder {
     }
 }
 
-/// The word at `addr` of `stack`, which starts at address `sp`; an error outside it.
-#[inline]
-fn read_word(stack: &[u8], sp: u64, addr: u64) -> Result<u64, ()> {
-    let off = addr.checked_sub(sp).ok_or(())? as usize;
-    let word = stack.get(off..off.checked_add(8).ok_or(())?).ok_or(())?;
-    Ok(u64::from_ne_bytes(word.try_into().map_err(|_| ())?))
+/// A stack as a walk reads it: `bytes` from address `base` up (the stack itself, in place, or
+/// a copy of it).
+#[derive(Clone, Copy)]
+struct StackView<'a> {
+    bytes: &'a [u8],
+    base: u64,
+}
+
+impl StackView<'_> {
+    /// The word at `addr`; an error outside the view.
+    #[inline]
+    fn word(&self, addr: u64) -> Result<u64, ()> {
+        let off = addr.checked_sub(self.base).ok_or(())? as usize;
+        let word = self
+            .bytes
+            .get(off..off.checked_add(8).ok_or(())?)
+            .ok_or(())?;
+        Ok(u64::from_ne_bytes(word.try_into().map_err(|_| ())?))
+    }
 }
 
 /// One unwinder kept between uses (copying every object's unwind tables costs milliseconds),
