@@ -157,7 +157,11 @@ impl Unwinder {
             slot.run_stack.run(|| {
                 let (pc, sp, regs) = regs_from_ucontext(ucontext);
                 let copied = stack::copy_stack(sp, stack);
-                self.walk(pc, sp, regs, &stack[..copied], cache, out)
+                let view = StackView {
+                    bytes: &stack[..copied],
+                    base: sp,
+                };
+                self.walk(pc, regs, view, cache, out)
             })
         };
         slot.busy.store(false, Ordering::Release);
@@ -179,7 +183,10 @@ impl Unwinder {
         let len = stack_top.saturating_sub(sp) as usize;
         // SAFETY: [sp, stack_top) is this thread's own stack, mapped, and holds only the frames
         // of this function's callers, which stay unchanged while the walk reads them.
-        let stack = unsafe { std::slice::from_raw_parts(sp as *const u8, len) };
+        let stack = StackView {
+            bytes: unsafe { std::slice::from_raw_parts(sp as *const u8, len) },
+            base: sp,
+        };
         // SAFETY: this thread owns `slot` (its cache, history and run stack) until `busy` is
         // released.
         let n = unsafe {
@@ -189,13 +196,9 @@ impl Unwinder {
             slot.run_stack.run(|| {
                 #[cfg(target_arch = "x86_64")]
                 if let Some(history) = history {
-                    let view = StackView {
-                        bytes: stack,
-                        base: sp,
-                    };
-                    return history.walk(&self.inner, cache, pc, regs, view, out);
+                    return history.walk(&self.inner, cache, pc, regs, stack, out);
                 }
-                self.walk(pc, sp, regs, stack, cache, out)
+                self.walk(pc, regs, stack, cache, out)
             })
         };
         slot.busy.store(false, Ordering::Release);
@@ -225,17 +228,12 @@ impl Unwinder {
     fn walk(
         &self,
         pc: u64,
-        sp: u64,
         regs: arch::ArchRegs,
-        stack: &[u8],
+        stack: StackView,
         cache: &mut ArchCache,
         out: &mut [u64],
     ) -> usize {
-        let view = StackView {
-            bytes: stack,
-            base: sp,
-        };
-        let mut read_stack = |addr| view.word(addr);
+        let mut read_stack = |addr| stack.word(addr);
         let mut frames = self.inner.iter_frames(pc, regs, cache, &mut read_stack);
         let mut n = 0;
         while n < out.len() {
