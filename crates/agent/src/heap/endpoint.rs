@@ -60,7 +60,7 @@ fn attachment(name: &str, profile: &ferroprof_profile::Profile) -> Response {
     super::untracked(|| profile_attachment(name, profile))
 }
 
-/// `allocstats`: [`super::stats`] as JSON.
+/// `allocstats`: [`super::stats()`] as JSON.
 fn handle_stats(_request: &Request) -> Response {
     Response::new(
         200,

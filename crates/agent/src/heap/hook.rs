@@ -25,7 +25,7 @@ use super::sampler::{self, Rng};
 use super::{live, stack};
 
 /// Bytes a thread allocates, and bytes it frees, between flushes of its counters into the global
-/// ones: bounds what [`super::stats`] can miss per running thread. Chosen by measurement
+/// ones: bounds what [`super::stats()`] can miss per running thread. Chosen by measurement
 /// (`benches/alloc/run.sh`, `churn_64b`: flushing every 256 events into one shared set of
 /// counters cost 10 of the hook's 20 points on a 64-byte alloc/free loop on 4 threads; every
 /// 256 KiB, into per-thread shards, it is out of sight).
