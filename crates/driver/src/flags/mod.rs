@@ -2,7 +2,7 @@
 //!
 //! [`FLAGS`] defines every flag once: its name, the kind of value it takes, what it does (its
 //! [`Role`]) and its help text. That one definition drives command-line parsing ([`parse_args`]),
-//! `-help` ([`usage`]), and, through [`Role::Option`], the shell's `name=value` assignments and
+//! `-help` ([`usage()`]), and, through [`Role::Option`], the shell's `name=value` assignments and
 //! the web UI's URL parameters ([`crate::Config::set`]).
 
 mod parse;

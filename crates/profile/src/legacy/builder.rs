@@ -26,7 +26,8 @@ pub(crate) struct LegacySample {
 #[derive(Debug)]
 pub(crate) struct LegacyLocation {
     pub(crate) address: u64,
-    /// Position in [`LegacyProfile::mappings`], set by [`LegacyProfile::assign_mappings`].
+    /// Position in [`LegacyProfile::mappings`], set by
+    /// [`assign_mappings`](super::memory_map::assign_mappings).
     pub(crate) mapping: Option<usize>,
     /// Position in [`LegacyProfile::functions`] and line number (Java profiles only).
     pub(crate) line: Option<(usize, i64)>,

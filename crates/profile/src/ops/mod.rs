@@ -7,16 +7,16 @@
 //! | step (Go) | function | when the driver calls it |
 //! |---|---|---|
 //! | end of `locateBinaries` | [`add_fake_mapping`] | on each fetched profile, before combining (and before symbolization) |
-//! | `combineProfiles` (`ScaleProfiles` + `Merge`) | [`combine_profiles`], [`scale_profiles`], [`merge`] ([`merge_owned`]) | after fetching the sources (even one source, in Go 1.19), and again for the bases |
-//! | `fetchProfiles` base handling | [`subtract_base`] ([`BaseKind`]): [`set_label`] `pprof::base`, [`normalize`], [`scale`] by −1, combine | with `-base`/`-diff_base` (and `-normalize`) |
-//! | `RemoveUninteresting` | [`remove_uninteresting`] (uses [`prune`]) | after symbolization, unless `-all_frames`; Go ignores its error |
+//! | `combineProfiles` (`ScaleProfiles` + `Merge`) | [`combine_profiles`], [`scale_profiles`], [`merge()`] ([`merge_owned`]) | after fetching the sources (even one source, in Go 1.19), and again for the bases |
+//! | `fetchProfiles` base handling | [`subtract_base`] ([`BaseKind`]): [`set_label`] `pprof::base`, [`normalize`], [`scale()`] by −1, combine | with `-base`/`-diff_base` (and `-normalize`) |
+//! | `RemoveUninteresting` | [`remove_uninteresting`] (uses [`prune()`]) | after symbolization, unless `-all_frames`; Go ignores its error |
 //! | `unsourceMappings` | [`unsource_mappings`] | after symbolization |
 //! | `identifyNumLabelUnits` | [`num_label_units`] ([`NumLabelUnits::warnings`]) | at the start of each report, on the report's copy |
 //! | `generateTagRootsLeaves` | [`add_label_nodes`] | with `-tagroot`/`-tagleaf`, before filtering |
 //! | `sampleFormat` | [`sample_format`], [`sample_index_by_name`] | building report options (`-sample_index`, `-mean`); also to validate `sample_index=` in the shell |
 //! | `applyFocus` | [`Filters::compile`] then [`Filters::apply`] ([`FilterOptions`], [`Filters::notices`]) | before computing the report total with `-relative_percentages`, else after it |
 //! | … its parts | [`filter_samples_by_name`], [`show_from`], [`filter_samples_by_tag`] ([`TagFilter`]), [`filter_tags_by_name`], [`prune_from`] | (called by [`Filters::apply`]) |
-//! | `aggregate` | [`aggregate_granularity`] ([`Granularity`]), or [`aggregate`] with an [`Aggregation`] | last, after filtering; the report graph then groups equal locations |
+//! | `aggregate` | [`aggregate_granularity`] ([`Granularity`]), or [`aggregate()`] with an [`Aggregation`] | last, after filtering; the report graph then groups equal locations |
 //! | `Compact` | [`compact`] ([`compact_owned`]) | for `-proto` output or after removing samples |
 //! | `HasFunctions`, `HasFileLines` | [`has_functions`], [`has_file_lines`] | symbolization decisions, `list`/`disasm` |
 //!
