@@ -15,7 +15,7 @@ static UNWINDER: CurrentThreadUnwinder = CurrentThreadUnwinder::new(concurrency)
 
 /// Captures that may run at once: threads woken together (a barrier, a notify-all, readers
 /// behind a writer) record together. Each slot holds a framehop cache, a 128 KiB copy buffer
-/// the in-place walk leaves unused, a 256 KiB run stack and a 46 KiB walk history, so this is
+/// the in-place walk leaves unused, a 256 KiB run stack and a 49 KiB walk history, so this is
 /// bounded by the CPUs.
 /// Asked once, when the unwinder is built.
 fn concurrency() -> usize {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::unwind::CurrentThreadUnwinder;
 
 /// Captures that may run at once (one scratch slot each: a framehop cache, a 128 KiB copy
-/// buffer the in-place walk leaves unused, a 256 KiB run stack and a 46 KiB walk history).
+/// buffer the in-place walk leaves unused, a 256 KiB run stack and a 49 KiB walk history).
 const CONCURRENCY: usize = 4;
 
 /// Frames of callers of the unwinder's capture to leave out: the return into [`capture`].

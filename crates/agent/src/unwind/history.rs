@@ -5,13 +5,14 @@
 //!
 //! A step of the unwinder (from one frame to its caller) is a pure function of the frame's
 //! address, the registers it starts from and the stack words it reads: the rules of an
-//! unwinder never change. When a step runs, it runs a second time from the same address and
-//! stack pointer with every other register changed by a large constant: if the second run
-//! reads the same words and gives the same caller, stack pointer and registers (each one either
-//! passed through or set to the same value both times), the step depends on the stack pointer
-//! and those words alone (framehop's rules add offsets to registers and load from the sums, so
-//! a register they use changes an address read or a result), and it is recorded as reusable
-//! with what it read and did. A later walk that reaches the same address at the same stack
+//! unwinder never change. When a step first runs at an address (per slot), it runs a second
+//! time from the same stack pointer with every other register changed by a large constant; if
+//! the second run reads the same words and gives the same caller, stack pointer and registers
+//! (each one either passed through or set to the same value both times), the step depends on
+//! the stack pointer and those words alone (framehop's rules add offsets to registers and load
+//! from the sums, so a register they use changes an address read or a result). That is a
+//! property of the address's rule, so the slot remembers it, and each step found so is recorded
+//! as reusable with what it read and did. A later walk that reaches the same address at the same stack
 //! pointer re-reads the recorded words; if every one still holds the recorded value, the
 //! recorded step is applied instead of run. Steps that use other registers (frame pointer
 //! rules: in code without frame pointers `rbp` is an ordinary register) are always run. A match
@@ -120,6 +121,21 @@ impl Step {
 
 /// Steps kept: enough for the last walk and a new walk that takes none of it over.
 const ENTRIES: usize = 2 * STEPS;
+
+/// Addresses whose steps were checked, remembered per slot (direct-mapped).
+const CHECKED: usize = 128;
+
+/// What the check of a step found: whether the step depends on the stack pointer and the
+/// words it reads alone and which registers it sets. A property of the unwind rule, so of the
+/// frame's address: remembered, a later step at the address needs no second run (which would
+/// otherwise double the cost of every step a walk cannot take over, as when threads that
+/// outnumber the slots take turns in one).
+#[derive(Clone, Copy)]
+struct Checked {
+    address: FrameAddress,
+    reusable: bool,
+    set: u32,
+}
 const _: () = assert!(ENTRIES <= 256, "walks index the entries with a byte");
 
 /// The last walk of one scratch slot: its steps, as indices into a pool of steps. A new walk
@@ -129,6 +145,16 @@ pub(crate) struct History {
     entries: [Step; ENTRIES],
     walk: [u8; STEPS],
     len: usize,
+    checked: [Checked; CHECKED],
+}
+
+/// The index of `address` in [`History::checked`].
+fn checked_index(address: FrameAddress) -> usize {
+    (address
+        .address_for_lookup()
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        >> 57) as usize
+        % CHECKED
 }
 
 /// Runs one step of `unwinder` from `address` and `regs`, recording the words read in `reads`;
@@ -164,8 +190,8 @@ fn run(
 }
 
 /// Runs the step from `address` and `regs` (leaving `regs` as the step leaves them) and
-/// describes it in `step`, running it again with every register but the stack pointer changed
-/// to tell whether it is reusable (unless `check` is false: the previous walk found it is not);
+/// describes it in `step`, with what `checked` remembers of the address or else what running
+/// it again with every register but the stack pointer changed tells (then remembered);
 /// returns the caller's frame (`None`: the outermost was reached), or `None` if the step failed.
 fn run_and_describe(
     unwinder: &ArchUnwinder,
@@ -174,7 +200,7 @@ fn run_and_describe(
     regs: &mut UnwindRegsX86_64,
     read: &mut impl FnMut(u64) -> Result<u64, ()>,
     step: &mut Step,
-    check: bool,
+    checked: &mut Checked,
 ) -> Option<Option<FrameAddress>> {
     let before = *regs;
     let (next, n_reads) = run(unwinder, cache, address, regs, read, &mut step.reads)?;
@@ -185,9 +211,34 @@ fn run_and_describe(
     step.after = *regs;
     step.set = 0;
     step.reusable = false;
-    if !check || n_reads > MAX_READS {
+    if n_reads > MAX_READS {
         return Some(next);
     }
+    if checked.address != address {
+        *checked = check(unwinder, cache, address, before, read, step, regs);
+    }
+    step.reusable = checked.reusable;
+    step.set = checked.set;
+    Some(next)
+}
+
+/// Runs the step just described in `step` (from `address` and `before`, leaving `after`) again
+/// with every register but the stack pointer changed and tells what that shows.
+fn check(
+    unwinder: &ArchUnwinder,
+    cache: &mut ArchCache,
+    address: FrameAddress,
+    before: UnwindRegsX86_64,
+    read: &mut impl FnMut(u64) -> Result<u64, ()>,
+    step: &Step,
+    after: &UnwindRegsX86_64,
+) -> Checked {
+    let mut found = Checked {
+        address,
+        reusable: false,
+        set: 0,
+    };
+    let (next, n_reads, regs) = (step.next, step.n_reads, after);
     let mut changed = before;
     for reg in OTHER_REGS {
         changed.set(reg, before.get(reg) ^ CHANGE);
@@ -197,14 +248,14 @@ fn run_and_describe(
     let Some((next_changed, n_changed)) =
         run(unwinder, cache, address, &mut changed, read, &mut reads)
     else {
-        return Some(next);
+        return found;
     };
     if n_changed != n_reads
         || reads[..n_reads] != step.reads[..n_reads]
         || next_changed != next
         || changed.sp() != regs.sp()
     {
-        return Some(next);
+        return found;
     }
     let pairs = OTHER_REGS
         .iter()
@@ -215,21 +266,26 @@ fn run_and_describe(
             continue; // passed through
         }
         if is_changed != is {
-            return Some(next); // depends on registers other than the stack pointer
+            return found; // depends on registers other than the stack pointer
         }
-        step.set |= 1 << i;
+        found.set |= 1 << i;
     }
-    step.reusable = true;
-    Some(next)
+    found.reusable = true;
+    found
 }
 
 impl History {
-    /// An empty history, on the heap (46 KiB: 136 steps of 336 bytes).
+    /// An empty history, on the heap (49 KiB: 136 steps of 336 bytes, 128 addresses checked).
     pub(crate) fn new() -> Box<History> {
         Box::new(History {
             entries: [Step::empty(); ENTRIES],
             walk: [0; STEPS],
             len: 0,
+            checked: [Checked {
+                address: FrameAddress::InstructionPointer(0),
+                reusable: false,
+                set: 0,
+            }; CHECKED],
         })
     }
 
@@ -290,9 +346,10 @@ impl History {
                         free += 1;
                     }
                     used[free / 64] |= 1 << (free % 64);
-                    let check = candidate.is_none_or(|e| self.entries[e].reusable);
+                    let checked = &mut self.checked[checked_index(address)];
                     let step = &mut self.entries[free];
-                    match run_and_describe(unwinder, cache, address, &mut regs, read, step, check) {
+                    match run_and_describe(unwinder, cache, address, &mut regs, read, step, checked)
+                    {
                         Some(next) => (free, next),
                         None => break,
                     }
@@ -374,6 +431,14 @@ mod tests {
                 "round {round}: the two call sites gave the same stack"
             );
             last = a;
+        }
+        // Other threads taking turns in the one slot: their stacks lie elsewhere.
+        for depth in [2, 4, 2] {
+            let (a, b) =
+                std::thread::scope(|s| s.spawn(|| nested(depth, &with, &without)).join()).unwrap();
+            assert_eq!(a, b, "another thread, depth {depth}");
+            let (a, b) = nested(depth, &with, &without);
+            assert_eq!(a, b, "this thread again, depth {depth}");
         }
         assert!(
             STEPS_REUSED.load(Ordering::Relaxed) > reused,
