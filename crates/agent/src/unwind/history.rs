@@ -11,13 +11,13 @@
 //! (each one either passed through or set to the same value both times), the step depends on
 //! the stack pointer and those words alone (framehop's rules add offsets to registers and load
 //! from the sums, so a register they use changes an address read or a result). That is a
-//! property of the address's rule, so the slot remembers it, and each step found so is recorded
-//! as reusable with what it read and did. A later walk that reaches the same address at the same stack
-//! pointer re-reads the recorded words; if every one still holds the recorded value, the
-//! recorded step is applied instead of run. Steps that use other registers (frame pointer
-//! rules: in code without frame pointers `rbp` is an ordinary register) are always run. A match
-//! of address and stack pointer alone never suffices: a function called again from another
-//! place at the same depth matches both, and differs in the return address it reads.
+//! property of the address's rule, so the slot remembers it, and each step found so is
+//! recorded as reusable with what it read and did. A later walk that reaches the same address
+//! at the same stack pointer re-reads the recorded words; if every one still holds the recorded
+//! value, the recorded step is applied instead of run. Steps that use other registers (frame
+//! pointer rules: in code without frame pointers `rbp` is an ordinary register) are always run.
+//! A match of address and stack pointer alone never suffices: a function called again from
+//! another place at the same depth matches both, and differs in the return address it reads.
 //!
 //! Never allocates: the steps live in a pool made with the unwinder, twice as large as the
 //! longest walk, so that a new walk always finds room for the steps it runs beside the old
@@ -69,18 +69,15 @@ pub(crate) static STEPS_REUSED: std::sync::atomic::AtomicUsize =
 struct Step {
     address: FrameAddress,
     sp: u64,
-    /// Whether the step depends on the stack pointer and the words read alone (else it is kept
-    /// only as a place holder and never taken over).
-    reusable: bool,
+    /// Whether it can be taken over (if not, it is kept only as a place holder), and which
+    /// registers it sets.
+    shape: Shape,
     reads: [(u64, u64); MAX_READS],
     n_reads: usize,
     /// The caller's frame; `None` where the walk reached the outermost frame.
     next: Option<FrameAddress>,
     /// The registers after the step.
     after: UnwindRegsX86_64,
-    /// The registers the step set (bit `i` for `OTHER_REGS[i]`, bit 15 for the instruction
-    /// pointer); it passed the others through.
-    set: u32,
 }
 
 impl Step {
@@ -88,19 +85,18 @@ impl Step {
         Step {
             address: FrameAddress::InstructionPointer(0),
             sp: 0,
-            reusable: false,
+            shape: Shape::OPAQUE,
             reads: [(0, 0); MAX_READS],
             n_reads: 0,
             next: None,
             after: UnwindRegsX86_64::new(0, 0, 0),
-            set: 0,
         }
     }
 
     /// Applies this step to `regs` (whose stack pointer is `self.sp`).
     fn apply(&self, regs: &mut UnwindRegsX86_64) {
         regs.set_sp(self.after.sp());
-        let mut set = self.set;
+        let mut set = self.shape.set;
         while set != 0 {
             let bit = set.trailing_zeros() as usize;
             set &= set - 1;
@@ -121,22 +117,37 @@ impl Step {
 
 /// Steps kept: enough for the last walk and a new walk that takes none of it over.
 const ENTRIES: usize = 2 * STEPS;
+const _: () = assert!(ENTRIES <= 256, "walks index the entries with a byte");
 
 /// Addresses whose steps were checked, remembered per slot (direct-mapped).
 const CHECKED: usize = 128;
 
-/// What the check of a step found: whether the step depends on the stack pointer and the
-/// words it reads alone and which registers it sets. A property of the unwind rule, so of the
-/// frame's address: remembered, a later step at the address needs no second run (which would
-/// otherwise double the cost of every step a walk cannot take over, as when threads that
-/// outnumber the slots take turns in one).
+/// What the check of a step shows: whether it depends on the stack pointer and the words it
+/// reads alone (then it is reusable), and which registers it sets (bit `i` for
+/// `OTHER_REGS[i]`, bit 15 for the instruction pointer; it passes the others through).
 #[derive(Clone, Copy)]
-struct Checked {
-    address: FrameAddress,
+struct Shape {
     reusable: bool,
     set: u32,
 }
-const _: () = assert!(ENTRIES <= 256, "walks index the entries with a byte");
+
+impl Shape {
+    /// A step that is never taken over.
+    const OPAQUE: Shape = Shape {
+        reusable: false,
+        set: 0,
+    };
+}
+
+/// The shape of the steps at `address`. A property of the unwind rule, so of the frame's
+/// address: remembered, a later step at the address needs no second run (which would otherwise
+/// double the cost of every step a walk cannot take over, as when threads that outnumber the
+/// slots take turns in one).
+#[derive(Clone, Copy)]
+struct Checked {
+    address: FrameAddress,
+    shape: Shape,
+}
 
 /// The last walk of one scratch slot: its steps, as indices into a pool of steps. A new walk
 /// refers to the old steps it takes over (nothing is copied, whatever the depth at which the
@@ -209,69 +220,72 @@ fn run_and_describe(
     step.n_reads = n_reads.min(MAX_READS);
     step.next = next;
     step.after = *regs;
-    step.set = 0;
-    step.reusable = false;
+    step.shape = Shape::OPAQUE;
     if n_reads > MAX_READS {
         return Some(next);
     }
     if checked.address != address {
-        *checked = check(unwinder, cache, address, before, read, step, regs);
+        *checked = Checked {
+            address,
+            shape: check(unwinder, cache, before, read, step),
+        };
     }
-    step.reusable = checked.reusable;
-    step.set = checked.set;
+    step.shape = checked.shape;
     Some(next)
 }
 
-/// Runs the step just described in `step` (from `address` and `before`, leaving `after`) again
-/// with every register but the stack pointer changed and tells what that shows.
+/// Runs the step just described in `step` (which ran from `before`) again with every register
+/// but the stack pointer changed, and tells its shape from what that changes.
 fn check(
     unwinder: &ArchUnwinder,
     cache: &mut ArchCache,
-    address: FrameAddress,
     before: UnwindRegsX86_64,
     read: &mut impl FnMut(u64) -> Result<u64, ()>,
     step: &Step,
-    after: &UnwindRegsX86_64,
-) -> Checked {
-    let mut found = Checked {
-        address,
-        reusable: false,
-        set: 0,
-    };
-    let (next, n_reads, regs) = (step.next, step.n_reads, after);
+) -> Shape {
     let mut changed = before;
     for reg in OTHER_REGS {
         changed.set(reg, before.get(reg) ^ CHANGE);
     }
     changed.set_ip(before.ip() ^ CHANGE);
     let mut reads = [(0, 0); MAX_READS];
-    let Some((next_changed, n_changed)) =
-        run(unwinder, cache, address, &mut changed, read, &mut reads)
-    else {
-        return found;
+    let Some((next_changed, n_changed)) = run(
+        unwinder,
+        cache,
+        step.address,
+        &mut changed,
+        read,
+        &mut reads,
+    ) else {
+        return Shape::OPAQUE;
     };
-    if n_changed != n_reads
-        || reads[..n_reads] != step.reads[..n_reads]
-        || next_changed != next
-        || changed.sp() != regs.sp()
+    let n = step.n_reads;
+    if n_changed != n
+        || reads[..n] != step.reads[..n]
+        || next_changed != step.next
+        || changed.sp() != step.after.sp()
     {
-        return found;
+        return Shape::OPAQUE;
     }
+    let after = &step.after;
     let pairs = OTHER_REGS
         .iter()
-        .map(|&reg| (before.get(reg), regs.get(reg), changed.get(reg)))
-        .chain([(before.ip(), regs.ip(), changed.ip())]);
+        .map(|&reg| (before.get(reg), after.get(reg), changed.get(reg)))
+        .chain([(before.ip(), after.ip(), changed.ip())]);
+    let mut set = 0;
     for (i, (was, is, is_changed)) in pairs.enumerate() {
         if is == was && is_changed == was ^ CHANGE {
             continue; // passed through
         }
         if is_changed != is {
-            return found; // depends on registers other than the stack pointer
+            return Shape::OPAQUE; // depends on registers other than the stack pointer
         }
-        found.set |= 1 << i;
+        set |= 1 << i;
     }
-    found.reusable = true;
-    found
+    Shape {
+        reusable: true,
+        set,
+    }
 }
 
 impl History {
@@ -283,8 +297,7 @@ impl History {
             len: 0,
             checked: [Checked {
                 address: FrameAddress::InstructionPointer(0),
-                reusable: false,
-                set: 0,
+                shape: Shape::OPAQUE,
             }; CHECKED],
         })
     }
@@ -332,7 +345,7 @@ impl History {
                 .then(|| usize::from(old[cursor]))
                 .filter(|&e| self.entries[e].sp == sp && self.entries[e].address == address);
             let (entry, next) = match candidate {
-                Some(e) if self.entries[e].reusable && self.entries[e].reads_hold(stack) => {
+                Some(e) if self.entries[e].shape.reusable && self.entries[e].reads_hold(stack) => {
                     #[cfg(test)]
                     STEPS_REUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let step = &self.entries[e];
