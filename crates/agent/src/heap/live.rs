@@ -1,24 +1,36 @@
 //! Which blocks are sampled, so that their frees reach their bucket (Go marks them with a span
 //! "special"; a wrapped allocator has nowhere to put a mark, so the addresses are kept here).
 //!
-//! Two static tables, never allocated through the global allocator: an open-addressing map from
-//! block address to bucket, and a counting filter that every free consults first, so that a free of
-//! an unsampled block (nearly all of them) reads one byte of a 64 KiB array and nothing else.
+//! Static tables, never allocated through the global allocator: open-addressing maps from block
+//! address to bucket, and a counting filter that every free consults first, so that a free of an
+//! unsampled block (nearly all of them) reads one byte of a 64 KiB array and nothing else.
 //! Lock-free; a full neighbourhood drops the entry and counts it (that block's free is then lost,
 //! which the profile's comments and the statistics report).
+//!
+//! The map has two tiers. Entries go to a near table of 64 KiB while its neighbourhood of the
+//! address has room, else to a far table of 4 MiB, searched only while it holds entries. At the
+//! default rate a process has one live sample per 512 KiB of live heap, so the near table holds
+//! them all below about a gigabyte; an insert or a lookup then touches one of its 16 pages. In
+//! one table of 4 MiB each went to a random page of a thousand and waited for the address
+//! translation as well as the memory: half of a sample's own time in `benches/alloc`'s
+//! `mixed_sizes`, where the workload's data pushes both out of the caches.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use super::buckets::BucketId;
 
-/// Live sampled blocks tracked at most: 2^18 slots of 16 bytes (4 MiB of address space). At the
-/// default rate that is 128 GiB of live heap; at rate 1, 262144 live blocks.
-pub const SLOTS: usize = 1 << 18;
+/// Slots of the near table: 2^12 of 16 bytes (64 KiB).
+const NEAR_SLOTS: usize = 1 << 12;
+
+/// Slots of the far table: 2^18 of 16 bytes (4 MiB of address space, touched only by the
+/// entries the near table had no room for). Both together track at most 266,240 live sampled
+/// blocks: 130 GiB of live heap at the default rate.
+const FAR_SLOTS: usize = 1 << 18;
 
 /// Counting-filter cells: 64 KiB, about four per tracked block at most.
 const FILTER: usize = 1 << 16;
 
-/// Slots probed before an insert gives up or a lookup stops.
+/// Slots probed before an insert gives up on a table or a lookup stops.
 const MAX_PROBE: usize = 32;
 
 const EMPTY: usize = 0;
@@ -32,13 +44,16 @@ struct Slot {
     bucket: AtomicU32,
 }
 
-#[allow(clippy::declare_interior_mutable_const)] // the array initialiser of the static table
+#[allow(clippy::declare_interior_mutable_const)] // the array initialiser of the static tables
 const EMPTY_SLOT: Slot = Slot {
     addr: AtomicUsize::new(EMPTY),
     bucket: AtomicU32::new(0),
 };
 
-static TABLE: [Slot; SLOTS] = [EMPTY_SLOT; SLOTS];
+static NEAR: [Slot; NEAR_SLOTS] = [EMPTY_SLOT; NEAR_SLOTS];
+static FAR: [Slot; FAR_SLOTS] = [EMPTY_SLOT; FAR_SLOTS];
+/// Entries in [`FAR`]: while 0, lookups stop at the near table.
+static FAR_ENTRIES: AtomicUsize = AtomicUsize::new(0);
 static COVER: [AtomicU8; FILTER] = [const { AtomicU8::new(0) }; FILTER];
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 
@@ -46,8 +61,10 @@ fn mix(addr: usize) -> u64 {
     (addr as u64 ^ (addr as u64 >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd)
 }
 
-fn slot_of(h: u64) -> usize {
-    (h >> 20) as usize % SLOTS
+/// The first slot to probe for the address hashed to `h` in a table of `len` slots (a power of
+/// two).
+fn slot_of(h: u64, len: usize) -> usize {
+    (h >> 20) as usize & (len - 1)
 }
 
 /// The filter cell of the block at `addr`: address bits 4 to 19, no multiplication (blocks are
@@ -58,12 +75,37 @@ fn cell_of(addr: usize) -> &'static AtomicU8 {
 }
 
 /// Remembers that the block at `addr` was sampled into `bucket`. Returns false (and counts) when
-/// no slot was free.
+/// neither table had a free slot near the address.
 pub fn insert(addr: usize, bucket: BucketId) -> bool {
     let h = mix(addr);
-    let mut i = slot_of(h);
+    let kept = if insert_into(&NEAR, h, addr, bucket) {
+        true
+    } else {
+        // Counted before the entry exists: a lookup that finds the count 0 cannot miss it.
+        FAR_ENTRIES.fetch_add(1, Ordering::AcqRel);
+        let kept = insert_into(&FAR, h, addr, bucket);
+        if !kept {
+            FAR_ENTRIES.fetch_sub(1, Ordering::AcqRel);
+        }
+        kept
+    };
+    if !kept {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+        return false;
+    }
+    // The counter goes up after the entry exists; the free of this block happens after this
+    // function returns, so it sees both.
+    let _ = cell_of(addr).fetch_update(Ordering::Release, Ordering::Relaxed, |c| {
+        (c != SATURATED).then_some(c + 1)
+    });
+    true
+}
+
+/// Puts the entry into a free slot of `table` near the address hashed to `h`, if there is one.
+fn insert_into(table: &[Slot], h: u64, addr: usize, bucket: BucketId) -> bool {
+    let mut i = slot_of(h, table.len());
     for _ in 0..MAX_PROBE {
-        let slot = &TABLE[i];
+        let slot = &table[i];
         let won =
             match slot
                 .addr
@@ -78,17 +120,10 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
             };
         if won {
             slot.bucket.store(bucket, Ordering::Relaxed);
-            // The counter goes up after the entry exists; the free of this block happens after
-            // this function returns, so it sees both.
-            let cell = cell_of(addr);
-            let _ = cell.fetch_update(Ordering::Release, Ordering::Relaxed, |c| {
-                (c != SATURATED).then_some(c + 1)
-            });
             return true;
         }
-        i = (i + 1) % SLOTS;
+        i = (i + 1) & (table.len() - 1);
     }
-    DROPPED.fetch_add(1, Ordering::Relaxed);
     false
 }
 
@@ -120,32 +155,47 @@ pub fn remove(addr: usize) -> Option<BucketId> {
     remove_tracked(addr)
 }
 
-/// The table lookup behind [`remove`], for the few frees the filter lets through.
+/// The table lookups behind [`remove`], for the few frees the filter lets through.
 #[cold]
 #[inline(never)]
 fn remove_tracked(addr: usize) -> Option<BucketId> {
-    let mut i = slot_of(mix(addr));
+    let h = mix(addr);
+    let bucket = remove_from(&NEAR, h, addr).or_else(|| {
+        if FAR_ENTRIES.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let bucket = remove_from(&FAR, h, addr)?;
+        FAR_ENTRIES.fetch_sub(1, Ordering::AcqRel);
+        Some(bucket)
+    })?;
+    let _ = cell_of(addr).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+        (c != SATURATED).then(|| c - 1)
+    });
+    Some(bucket)
+}
+
+/// Takes the entry of `addr` (hashed to `h`) out of `table` and returns its bucket, if it is
+/// there.
+fn remove_from(table: &[Slot], h: u64, addr: usize) -> Option<BucketId> {
+    let mut i = slot_of(h, table.len());
     for _ in 0..MAX_PROBE {
-        let slot = &TABLE[i];
+        let slot = &table[i];
         match first_touch_read(&slot.addr) {
             EMPTY => return None,
             a if a == addr => {
                 let bucket = slot.bucket.load(Ordering::Relaxed);
                 slot.addr.store(TOMBSTONE, Ordering::Relaxed);
-                let _ = cell_of(addr).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
-                    (c != SATURATED).then(|| c - 1)
-                });
                 return Some(bucket);
             }
-            _ => i = (i + 1) % SLOTS,
+            _ => i = (i + 1) & (table.len() - 1),
         }
     }
     None
 }
 
-/// Address space of the table and its filter.
+/// Address space of the tables and the filter.
 pub fn reserved_bytes() -> usize {
-    std::mem::size_of_val(&TABLE) + std::mem::size_of_val(&COVER)
+    std::mem::size_of_val(&NEAR) + std::mem::size_of_val(&FAR) + std::mem::size_of_val(&COVER)
 }
 
 /// Sampled blocks whose address could not be kept (their frees will be missed).
@@ -171,8 +221,26 @@ mod tests {
     }
 
     #[test]
+    fn entries_beyond_the_near_table_are_found_in_the_far_one() {
+        let addrs: Vec<usize> = (0..NEAR_SLOTS + 4000)
+            .map(|i| 0x6600_0000_0000 + i * 32)
+            .collect();
+        for (n, &a) in addrs.iter().enumerate() {
+            assert!(insert(a, n as BucketId), "entry {n} dropped");
+        }
+        assert!(
+            FAR_ENTRIES.load(Ordering::Acquire) >= 4000,
+            "the near table cannot hold them all"
+        );
+        for (n, &a) in addrs.iter().enumerate() {
+            assert_eq!(remove(a), Some(n as BucketId), "entry {n}");
+            assert_eq!(remove(a), None, "a block is forgotten once freed");
+        }
+    }
+
+    #[test]
     fn tombstones_are_reused() {
-        for round in 0..(SLOTS * 2) {
+        for round in 0..(FAR_SLOTS * 2) {
             let a = 0x5500_0000_0000 + (round % 7) * 16;
             assert!(insert(a, 1));
             assert_eq!(remove(a), Some(1));
