@@ -8,14 +8,22 @@
 //! another passes over it, so two slots may share a key (readers merge them). When no slot is
 //! free within [`MAX_PROBE`] of the key's hash the event is dropped and counted.
 //!
-//! Pages of the table are first touched by writes: the probe is a compare-and-swap, and
-//! readers visit only the slots filled (kept in a list of their own). A plain read of a page
-//! never written maps the kernel's shared zero page, and the first write after it is a
-//! copy-on-write fault that flushes the TLB of every CPU running the process (measured at
-//! 5–25 µs a page in a 2-vCPU VM, where it made heap samples cost up to 25 µs on average);
-//! a write first gets a fresh page at once.
+//! Pages of the table are first touched by writes: a slot's first probe is a
+//! compare-and-swap, and readers visit only the slots filled (kept in a list of their own). A
+//! plain read of a page never written maps the kernel's shared zero page, and the first write
+//! after it is a copy-on-write fault that flushes the TLB of every CPU running the process
+//! (measured at 5–25 µs a page in a 2-vCPU VM, where it made heap samples cost up to 25 µs on
+//! average); a write first gets a fresh page at once. Later probes of a slot read it: a slot
+//! found again and again (the same stack sampled on every thread) then stays in every core's
+//! cache instead of moving to the core of each compare-and-swap.
+//!
+//! For the same reason a slot's counters are kept [`COUNTER_SHARDS`] times, each in a cache
+//! line of its own: a thread updates the copy of its own index, and readers add them up. One
+//! copy, updated by every thread sampling a common stack, moved between cores at nearly every
+//! sample (`benches/alloc`'s `mixed_sizes`: a tenth of the samples' time).
 
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// The deepest stack recorded, in frames. Go keeps 32 (`maxStack`); Rust stacks carry more
 /// generic, closure and allocator frames, hence twice that.
@@ -28,21 +36,50 @@ const EMPTY: u32 = 0;
 const WRITING: u32 = 1;
 const READY: u32 = 2;
 
+/// Copies of each slot's counters: threads update the copy [`shard`] gives them.
+pub(crate) const COUNTER_SHARDS: usize = 4;
+
 /// The counters of a slot: atomics updated in place.
 pub(crate) trait Counters: Sync {
     /// The counters of an empty slot (all zero).
     const ZERO: Self;
 }
 
+/// One copy of a slot's counters, alone in its cache line.
+#[repr(C, align(64))]
+struct Line<C>(C);
+
 /// One slot. The key (`depth`, `frames`, `tag`) and its `hash` are written once, before
-/// `state` becomes `READY`.
+/// `state` becomes `READY`; they and the state share no cache line with the counters.
+#[repr(C)]
 struct Slot<C> {
     state: AtomicU32,
     depth: AtomicU32,
     hash: AtomicU64,
     tag: AtomicU64,
     frames: [AtomicU64; MAX_DEPTH],
-    counters: C,
+    counters: [Line<C>; COUNTER_SHARDS],
+}
+
+thread_local! {
+    /// The calling thread's copy of every slot's counters; `usize::MAX` until first used.
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The index the next thread gets, modulo [`COUNTER_SHARDS`].
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+/// The calling thread's copy of the counters: threads take the indices in turn as they first
+/// record (0 where thread-locals are gone).
+fn shard() -> usize {
+    SHARD
+        .try_with(|s| {
+            if s.get() == usize::MAX {
+                s.set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % COUNTER_SHARDS);
+            }
+            s.get()
+        })
+        .unwrap_or(0)
 }
 
 /// An index into a table, stable for the life of the process.
@@ -51,6 +88,9 @@ pub(crate) type SlotId = u32;
 /// `SLOTS` slots of counters `C` and the count of events dropped.
 pub(crate) struct StackTable<C, const SLOTS: usize> {
     slots: [Slot<C>; SLOTS],
+    /// Whether a slot was probed before: its state's page has been written, so a plain read of
+    /// it is safe (see the module's note on first touches).
+    probed: [AtomicBool; SLOTS],
     /// The slots filled so far, in the order they were filled, as slot + 1 (0 while the entry
     /// is being written): readers visit these slots only.
     filled: [AtomicU32; SLOTS],
@@ -107,9 +147,10 @@ impl<C: Counters, const SLOTS: usize> StackTable<C, SLOTS> {
                     hash: AtomicU64::new(0),
                     tag: AtomicU64::new(0),
                     frames: [const { AtomicU64::new(0) }; MAX_DEPTH],
-                    counters: C::ZERO,
+                    counters: [const { Line(C::ZERO) }; COUNTER_SHARDS],
                 }
             }; SLOTS],
+            probed: [const { AtomicBool::new(false) }; SLOTS],
             filled: [const { AtomicU32::new(0) }; SLOTS],
             filled_len: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
@@ -124,12 +165,22 @@ impl<C: Counters, const SLOTS: usize> StackTable<C, SLOTS> {
         let mut i = h as usize % SLOTS;
         for _ in 0..MAX_PROBE {
             let s = &self.slots[i];
-            // A compare-and-swap, not a load, first: see the module's note on first touches.
-            let state =
-                match s
-                    .state
-                    .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Acquire)
-                {
+            let probed = self.probed[i].load(Ordering::Relaxed);
+            // A slot never probed is taken or read by a compare-and-swap, not a load: see the
+            // module's note on first touches.
+            let mut state = if probed {
+                s.state.load(Ordering::Acquire)
+            } else {
+                EMPTY
+            };
+            if state == EMPTY {
+                let taken =
+                    s.state
+                        .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Acquire);
+                if !probed {
+                    self.probed[i].store(true, Ordering::Relaxed);
+                }
+                match taken {
                     Ok(_) => {
                         s.fill(h, stack, tag);
                         // Each slot is filled once, so the list never overflows.
@@ -137,8 +188,9 @@ impl<C: Counters, const SLOTS: usize> StackTable<C, SLOTS> {
                         self.filled[entry].store(i as u32 + 1, Ordering::Release);
                         return Some(i as SlotId);
                     }
-                    Err(now) => now,
-                };
+                    Err(now) => state = now,
+                }
+            }
             if state == READY && s.matches(h, stack, tag) {
                 return Some(i as SlotId);
             }
@@ -148,9 +200,10 @@ impl<C: Counters, const SLOTS: usize> StackTable<C, SLOTS> {
         None
     }
 
-    /// The counters of slot `id` (from [`StackTable::find_or_insert`]).
+    /// The calling thread's copy of the counters of slot `id` (from
+    /// [`StackTable::find_or_insert`]).
     pub(crate) fn counters(&self, id: SlotId) -> &C {
-        &self.slots[id as usize].counters
+        &self.slots[id as usize].counters[shard()].0
     }
 
     /// Counts an event that could not be recorded.
@@ -198,9 +251,9 @@ impl<'a, C> Filled<'a, C> {
             .collect()
     }
 
-    /// The slot's counters.
-    pub(crate) fn counters(&self) -> &'a C {
-        &self.slot.counters
+    /// Every copy of the slot's counters (their sum is the slot's count).
+    pub(crate) fn counters(&self) -> impl Iterator<Item = &'a C> + Clone {
+        self.slot.counters.iter().map(|line| &line.0)
     }
 }
 
@@ -229,8 +282,24 @@ mod tests {
         let filled: Vec<_> = T.filled().map(|f| f.stack()).collect();
         assert_eq!(filled.len(), 3);
         assert!(filled.contains(&deep[..MAX_DEPTH].to_vec()));
-        let hits = T.filled().map(|f| f.counters().0.load(Ordering::Relaxed));
+        let hits = T
+            .filled()
+            .flat_map(|f| f.counters())
+            .map(|c| c.0.load(Ordering::Relaxed));
         assert_eq!(hits.sum::<u64>(), 2);
+        // Every copy of the counters is read: add to each another amount.
+        for (k, line) in T.slots[a as usize].counters.iter().enumerate() {
+            line.0 .0.fetch_add(10 << k, Ordering::Relaxed);
+        }
+        let of_a = |t: &StackTable<Hits, 64>| {
+            t.filled()
+                .find(|f| f.id() == a)
+                .unwrap()
+                .counters()
+                .map(|c| c.0.load(Ordering::Relaxed))
+                .sum::<u64>()
+        };
+        assert_eq!(of_a(&T), 2 + 10 + 20 + 40 + 80);
         for i in 0..64 {
             T.find_or_insert(&[100 + i], 0);
         }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::stack_table::{Counters, StackTable};
 
-/// Buckets per profile: 2^12 distinct stacks, about 2.2 MiB of address space per table (552
+/// Buckets per profile: 2^12 distinct stacks, about 3.3 MiB of address space per table (833
 /// bytes a bucket), resident only as used. Contention happens at far fewer distinct sites than
 /// allocation.
 pub const SLOTS: usize = 1 << 12;
@@ -72,8 +72,14 @@ impl Table {
         let mut index = std::collections::HashMap::new();
         for b in self.filled() {
             let stack = b.stack();
-            let count = f64::from_bits(b.counters().count.load(Ordering::Relaxed));
-            let delay_nanos = b.counters().delay_nanos.load(Ordering::Relaxed);
+            let count: f64 = b
+                .counters()
+                .map(|c| f64::from_bits(c.count.load(Ordering::Relaxed)))
+                .sum();
+            let delay_nanos: u64 = b
+                .counters()
+                .map(|c| c.delay_nanos.load(Ordering::Relaxed))
+                .sum();
             match index.get(&stack) {
                 Some(&i) => {
                     let r: &mut Record = &mut out[i];

@@ -12,7 +12,7 @@ use crate::stack_table::{Counters as TableCounters, SlotId, StackTable};
 
 pub use crate::stack_table::MAX_DEPTH;
 
-/// Bucket slots: 2^14 distinct (stack, size) pairs, about 9 MiB of address space (568 bytes a
+/// Bucket slots: 2^14 distinct (stack, size) pairs, about 13 MiB of address space (833 bytes a
 /// bucket), of which only touched pages become resident.
 pub const BUCKETS: usize = 1 << 14;
 
@@ -106,18 +106,20 @@ pub fn snapshot() -> Vec<Record> {
     let mut out: Vec<Record> = TABLE
         .filled()
         .map(|b| {
-            let c = b.counters();
-            // Frees are read before allocations so that a concurrent alloc+free never shows
-            // more frees than allocations.
-            let free_objects = c.free_objects.load(Ordering::Relaxed);
-            let free_bytes = c.free_bytes.load(Ordering::Relaxed);
+            let sum = |field: fn(&Sampled) -> &AtomicU64| -> u64 {
+                b.counters().map(|c| field(c).load(Ordering::Relaxed)).sum()
+            };
+            // Frees are read before allocations (in every copy) so that a concurrent
+            // alloc+free never shows more frees than allocations.
+            let free_objects = sum(|c| &c.free_objects);
+            let free_bytes = sum(|c| &c.free_bytes);
             Record {
                 id: b.id(),
                 stack: b.stack(),
                 size: b.tag(),
                 counts: Counts {
-                    alloc_objects: c.alloc_objects.load(Ordering::Relaxed),
-                    alloc_bytes: c.alloc_bytes.load(Ordering::Relaxed),
+                    alloc_objects: sum(|c| &c.alloc_objects),
+                    alloc_bytes: sum(|c| &c.alloc_bytes),
                     free_objects,
                     free_bytes,
                 },

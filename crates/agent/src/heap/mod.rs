@@ -20,7 +20,7 @@
 //! - The hook never locks, blocks or allocates. Its per-thread state is a const-initialised
 //!   thread-local without a destructor, so it works while a thread starts and while its
 //!   thread-local destructors run; a per-thread guard stops it from sampling its own work.
-//! - Sampled stacks and live sampled blocks are kept in fixed `static` tables (about 13 MiB of
+//! - Sampled stacks and live sampled blocks are kept in fixed `static` tables (about 17 MiB of
 //!   address space, resident only as used), never allocated through the global allocator: the
 //!   profiler's memory is bounded and absent from its own profiles. When a table is full the
 //!   sample is dropped and counted; the counts appear in the profiles' comments and the statistics.
