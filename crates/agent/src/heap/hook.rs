@@ -7,8 +7,8 @@
 //! budget, adds one to its count and reads one byte of the sampled-block filter. Bytes are
 //! never added up per event: they are what the budgets counted down. When a budget runs out —
 //! the next sample is due, or [`FLUSH_BYTES`] were allocated or freed since the last flush — the
-//! slow path samples, moves the pending figures into one of the global counters' shards and
-//! arms the budgets again; a thread's exit flushes too. An allocation (or a realloc of an
+//! slow path samples, moves that direction's pending figures into one of the global counters'
+//! shards and arms its budget again; a thread's exit flushes both. An allocation (or a realloc of an
 //! unsampled block) the budgets hold is counted before the wrapped allocator runs, so that the
 //! fast path ends in a tail call to it; budgets never exceed [`FLUSH_BYTES`], so an allocation
 //! that large or larger is counted once it succeeded (a failed smaller one is counted as made:
@@ -240,7 +240,8 @@ unsafe extern "C" fn flush_on_exit(_: *mut libc::c_void) {
             s.beyond
                 .set(s.beyond.get().saturating_add(s.alloc.left.get()));
         }
-        s.flush_arming(0);
+        s.flush_allocs(0);
+        s.flush_frees();
     });
 }
 
@@ -298,21 +299,31 @@ impl ThreadState {
         }
     }
 
-    /// Moves the pending counters into this thread's shard, keeping the allocation budget.
+    /// Moves all pending counters into this thread's shard, keeping the allocation budget.
     fn flush(&self) {
-        self.flush_arming(self.alloc.left.get());
+        self.flush_allocs(self.alloc.left.get());
+        self.flush_frees();
     }
 
-    /// Moves the pending counters into this thread's shard, arms a fresh free budget and an
-    /// allocation budget of `alloc_budget` bytes.
-    fn flush_arming(&self, alloc_budget: u64) {
+    /// Moves the pending allocation counters into this thread's shard and arms an allocation
+    /// budget of `budget` bytes. Frees stay pending until their own budget runs out: each
+    /// direction flushes on its own, two atomic additions instead of four.
+    fn flush_allocs(&self, budget: u64) {
+        let mallocs = self.mallocs.replace(0);
+        let bytes = self.alloc.rearm(budget);
+        self.add_to_shard([(MALLOCS, mallocs), (ALLOC_BYTES, bytes)]);
+    }
+
+    /// Moves the pending free counters into this thread's shard and arms a fresh free budget.
+    fn flush_frees(&self) {
+        let frees = self.frees.replace(0);
+        let bytes = self.free.rearm(self.flush_budget());
+        self.add_to_shard([(FREES, frees), (FREED_BYTES, bytes)]);
+    }
+
+    /// Adds `(counter, amount)` pairs to this thread's shard of [`TOTALS`].
+    fn add_to_shard(&self, counts: [(usize, u64); 2]) {
         let shard = &TOTALS[self.shard.get()].0;
-        let counts = [
-            (MALLOCS, self.mallocs.replace(0)),
-            (ALLOC_BYTES, self.alloc.rearm(alloc_budget)),
-            (FREES, self.frees.replace(0)),
-            (FREED_BYTES, self.free.rearm(self.flush_budget())),
-        ];
         for (i, n) in counts {
             if n != 0 {
                 shard[i].fetch_add(n, Ordering::Relaxed);
@@ -416,7 +427,7 @@ fn alloc_slow(ptr: *mut u8, size: usize) {
         } else {
             s.sample_or_count_down(ptr, size)
         };
-        s.flush_arming(budget);
+        s.flush_allocs(budget);
     });
     if counted.is_err() {
         // Only reachable if the platform tears const thread-locals down; count globally.
@@ -434,7 +445,7 @@ fn count_free(size: usize) {
         s.frees.set(s.frees.get() + 1);
         if !s.free.try_take(size) {
             s.free.extra.set(s.free.extra.get() + size);
-            s.flush();
+            s.flush_frees();
         }
     });
     if counted.is_err() {
