@@ -3,8 +3,8 @@
 //!
 //! The fast path touches only thread-local cells (const-initialised, no destructor, so usable
 //! during thread start and teardown and never allocating) and makes no call. An allocation
-//! counts down one byte budget and adds one to a pending count; a free counts down a second
-//! budget, adds one to its count and reads one byte of the sampled-block filter. Bytes are
+//! counts down one budget word, which holds bytes and events together (see [`Budget`]); a free
+//! counts down a second one and reads one byte of the sampled-block filter. Bytes and events are
 //! never added up per event: they are what the budgets counted down. When a budget runs out —
 //! the next sample is due, or [`FLUSH_BYTES`] were allocated or freed since the last flush — the
 //! slow path samples, moves that direction's pending figures into one of the global counters'
@@ -85,16 +85,43 @@ enum Life {
     Exiting,
 }
 
-/// A byte budget the fast path counts down; what it counted is the bytes of the events it
-/// let through. `left` first (see [`ThreadState`]).
+/// Bits of a budget word that count events; the bits above count bytes.
+const EVENT_BITS: u32 = 24;
+
+/// The events a budget word holds when armed: more than a budget's bytes can make (every event
+/// takes at least one byte), so the bytes always run out first.
+const EVENTS: u64 = (1 << EVENT_BITS) - 1;
+
+// Events run out after bytes, and an armed word's top bit is clear.
+const _: () = assert!(FLUSH_BYTES <= EVENTS && FLUSH_BYTES < 1 << (63 - EVENT_BITS));
+
+/// The bytes and events one thread lets through in one direction (allocations or frees) before
+/// its slow path must run, counted down in one word: the bytes above [`EVENT_BITS`] (one less
+/// than the budget, so that an event that would spend it all is left to the slow path, where the
+/// next sample is due), the events below. An event of `size` bytes takes `size <<
+/// EVENT_BITS | 1`, which the word holds exactly when its bytes hold `size`: so an event costs
+/// the fast path one load, one subtraction and one store. (Two counters, each read and written
+/// per event, made the free of a bare 64-byte alloc/free loop cost twice as much.) What the
+/// word counted down since it was armed is what it let through. `left` first (see
+/// [`ThreadState`]).
 #[repr(C)]
 struct Budget {
-    /// Bytes left before the slow path must run.
+    /// The budget word.
     left: Cell<u64>,
-    /// `left` when last settled: `armed - left` bytes were counted down since.
+    /// `left` when last settled: `armed - left` is what was counted down since (bytes above
+    /// [`EVENT_BITS`], events below).
     armed: Cell<u64>,
     /// Bytes of events counted outside the budget (slow path), not yet flushed.
-    extra: Cell<u64>,
+    extra_bytes: Cell<u64>,
+    /// Events counted outside the budget (slow path), not yet flushed.
+    extra_events: Cell<u64>,
+}
+
+/// What a budget let through: events and their bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counted {
+    events: u64,
+    bytes: u64,
 }
 
 impl Budget {
@@ -102,58 +129,96 @@ impl Budget {
         Budget {
             left: Cell::new(0),
             armed: Cell::new(0),
-            extra: Cell::new(0),
+            extra_bytes: Cell::new(0),
+            extra_events: Cell::new(0),
         }
     }
 
-    /// Whether the budget holds more than `size` bytes.
-    #[inline(always)]
-    fn holds(&self, size: u64) -> bool {
-        size < self.left.get()
+    /// The budget word of `bytes` bytes (0: every event takes the slow path).
+    const fn word(bytes: u64) -> u64 {
+        if bytes == 0 {
+            0
+        } else {
+            (bytes - 1) << EVENT_BITS | EVENTS
+        }
     }
 
-    /// Takes `size` bytes from a budget that [`Budget::holds`] them.
+    /// What an event of `size` bytes (less than [`FLUSH_BYTES`]) takes from the budget word.
     #[inline(always)]
-    fn take(&self, size: u64) {
-        self.left.set(self.left.get() - size);
+    fn delta(size: u64) -> u64 {
+        size << EVENT_BITS | 1
     }
 
-    /// Takes `size` from the budget if it holds more; else leaves it and returns false.
+    /// Counts an event of `size` bytes if the budget holds more; else leaves the budget as it
+    /// was and returns false (always for [`FLUSH_BYTES`] or more: no budget is larger, and
+    /// the shift stays within the word; `GlobalAlloc` has no events of 0 bytes). The event is
+    /// taken, and given back if that made the word negative (its top bit is clear while it
+    /// holds anything): one load, one subtraction, a conditional move and one store.
     #[inline(always)]
     fn try_take(&self, size: u64) -> bool {
-        let holds = self.holds(size);
-        if holds {
-            self.take(size);
+        if size >= FLUSH_BYTES {
+            return false;
         }
-        holds
+        let left = self.left.get().wrapping_sub(Budget::delta(size));
+        self.left.set(left);
+        if (left as i64) >= 0 {
+            return true;
+        }
+        self.give_back(size);
+        false
     }
 
-    /// Bytes counted since the last call, through the budget or beside it.
-    fn drain(&self) -> u64 {
+    /// Undoes [`Budget::try_take`] of `size` bytes.
+    #[inline(always)]
+    fn give_back(&self, size: u64) {
+        self.left
+            .set(self.left.get().wrapping_add(Budget::delta(size)));
+    }
+
+    /// Counts an event of `size` bytes beside the budget (the slow path's).
+    fn count_beside(&self, size: u64) {
+        self.extra_events.set(self.extra_events.get() + 1);
+        self.extra_bytes.set(self.extra_bytes.get() + size);
+    }
+
+    /// Bytes the budget still holds.
+    fn remaining(&self) -> u64 {
+        match self.left.get() {
+            0 => 0,
+            left => (left >> EVENT_BITS) + 1,
+        }
+    }
+
+    /// What was counted since the last call, through the budget or beside it.
+    fn drain(&self) -> Counted {
         let left = self.left.get();
-        self.armed.replace(left) - left + self.extra.replace(0)
+        let used = self.armed.replace(left) - left;
+        Counted {
+            events: (used & EVENTS) + self.extra_events.replace(0),
+            bytes: (used >> EVENT_BITS) + self.extra_bytes.replace(0),
+        }
     }
 
-    /// Arms a fresh budget of `bytes` and returns the bytes counted under the old one.
-    fn rearm(&self, bytes: u64) -> u64 {
+    /// Arms a fresh budget of `bytes` and returns what was counted under the old one.
+    fn rearm(&self, bytes: u64) -> Counted {
         let counted = self.drain();
-        self.left.set(bytes);
-        self.armed.set(bytes);
+        self.left.set(Budget::word(bytes));
+        self.armed.set(Budget::word(bytes));
         counted
     }
 
     /// Arms a fresh budget of `bytes`, keeping what the old one counted for the next flush.
     fn arm(&self, bytes: u64) {
         let counted = self.rearm(bytes);
-        self.extra.set(counted);
+        self.extra_events.set(counted.events);
+        self.extra_bytes.set(counted.bytes);
     }
 }
 
-/// The hook's state of one thread. Laid out so that no two fields a fast path updates are
-/// neighbours (`repr(C)`: the budgets' `left` at offsets 0 and 48, the counts at 32 and 80):
-/// the compiler otherwise merged neighbouring updates of a realloc into one 16-byte load and
-/// store, which stalls when the 8-byte store of an allocation or free to one half is still
-/// pending.
+/// The hook's state of one thread. Laid out so that the two fields a fast path updates are
+/// not neighbours (`repr(C)`: the budgets' `left` at offsets 0 and 48): the compiler otherwise
+/// merged neighbouring updates of a realloc into one 16-byte load and store, which stalls when
+/// the 8-byte store of an allocation or free to one half is still pending.
 #[repr(C)]
 struct ThreadState {
     /// Allocated bytes until the slow path: the next sample or the next flush, whichever is
@@ -161,15 +226,11 @@ struct ThreadState {
     alloc: Budget,
     /// Bytes from the end of `alloc`'s budget to the next sample (`NEVER`: none is due).
     beyond: Cell<u64>,
-    /// Allocations since the last flush.
-    mallocs: Cell<u64>,
     /// The rate the sample distance was drawn at; a changed rate redraws it.
     rate: Cell<u64>,
     /// Freed bytes until the next flush.
     free: Budget,
     rng: Cell<Rng>,
-    /// Frees since the last flush.
-    frees: Cell<u64>,
     /// The shard of [`TOTALS`] this thread flushes into.
     shard: Cell<usize>,
     /// Set while the hook samples or the profiler works on this thread: allocations then pass
@@ -189,9 +250,7 @@ thread_local! {
             beyond: Cell::new(0),
             rate: Cell::new(0),
             rng: Cell::new(Rng::unseeded()),
-            mallocs: Cell::new(0),
             free: Budget::new(),
-            frees: Cell::new(0),
             shard: Cell::new(0),
             life: Cell::new(Life::New),
         }
@@ -238,7 +297,7 @@ unsafe extern "C" fn flush_on_exit(_: *mut libc::c_void) {
         if !s.busy.get() {
             // The sample distance outlives the budget taken away.
             s.beyond
-                .set(s.beyond.get().saturating_add(s.alloc.left.get()));
+                .set(s.beyond.get().saturating_add(s.alloc.remaining()));
         }
         s.flush_allocs(0);
         s.flush_frees();
@@ -250,25 +309,14 @@ impl ThreadState {
     /// budget holds it; else leaves everything to [`alloc_slow`].
     #[inline(always)]
     fn alloc_fast(&self, size: usize) -> bool {
-        if self.alloc.try_take(size as u64) {
-            self.mallocs.set(self.mallocs.get() + 1);
-            true
-        } else {
-            false
-        }
+        self.alloc.try_take(size as u64)
     }
 
     /// The fast path of a free: counts it and returns true when the block was not sampled and
     /// the free budget holds it; else leaves everything to [`free_slow`].
     #[inline(always)]
     fn free_fast(&self, ptr: *mut u8, size: usize) -> bool {
-        if self.free.holds(size as u64) && !live::may_hold(ptr as usize) {
-            self.free.take(size as u64);
-            self.frees.set(self.frees.get() + 1);
-            true
-        } else {
-            false
-        }
+        !live::may_hold(ptr as usize) && self.free.try_take(size as u64)
     }
 
     /// The fast path of a realloc of the block at `ptr` from `old` to `new` bytes: counts its
@@ -276,18 +324,14 @@ impl ThreadState {
     /// hold them; else counts nothing and leaves everything to the slow path.
     #[inline(always)]
     fn realloc_fast(&self, ptr: *mut u8, old: usize, new: usize) -> bool {
-        if self.free.holds(old as u64)
-            && self.alloc.holds(new as u64)
-            && !live::may_hold(ptr as usize)
-        {
-            self.free.take(old as u64);
-            self.alloc.take(new as u64);
-            self.frees.set(self.frees.get() + 1);
-            self.mallocs.set(self.mallocs.get() + 1);
-            true
-        } else {
-            false
+        if live::may_hold(ptr as usize) || !self.free.try_take(old as u64) {
+            return false;
         }
+        if !self.alloc.try_take(new as u64) {
+            self.free.give_back(old as u64);
+            return false;
+        }
+        true
     }
 
     /// The bytes between flushes: none for an exiting thread, which flushes every event.
@@ -301,7 +345,7 @@ impl ThreadState {
 
     /// Moves all pending counters into this thread's shard, keeping the allocation budget.
     fn flush(&self) {
-        self.flush_allocs(self.alloc.left.get());
+        self.flush_allocs(self.alloc.remaining());
         self.flush_frees();
     }
 
@@ -309,16 +353,14 @@ impl ThreadState {
     /// budget of `budget` bytes. Frees stay pending until their own budget runs out: each
     /// direction flushes on its own, two atomic additions instead of four.
     fn flush_allocs(&self, budget: u64) {
-        let mallocs = self.mallocs.replace(0);
-        let bytes = self.alloc.rearm(budget);
-        self.add_to_shard([(MALLOCS, mallocs), (ALLOC_BYTES, bytes)]);
+        let counted = self.alloc.rearm(budget);
+        self.add_to_shard([(MALLOCS, counted.events), (ALLOC_BYTES, counted.bytes)]);
     }
 
     /// Moves the pending free counters into this thread's shard and arms a fresh free budget.
     fn flush_frees(&self) {
-        let frees = self.frees.replace(0);
-        let bytes = self.free.rearm(self.flush_budget());
-        self.add_to_shard([(FREES, frees), (FREED_BYTES, bytes)]);
+        let counted = self.free.rearm(self.flush_budget());
+        self.add_to_shard([(FREES, counted.events), (FREED_BYTES, counted.bytes)]);
     }
 
     /// Adds `(counter, amount)` pairs to this thread's shard of [`TOTALS`].
@@ -358,7 +400,7 @@ impl ThreadState {
         } else if changed {
             self.draw(rate)
         } else {
-            self.alloc.left.get().saturating_add(self.beyond.get())
+            self.alloc.remaining().saturating_add(self.beyond.get())
         };
         if size >= distance {
             sample(self, ptr, size);
@@ -417,11 +459,10 @@ fn alloc_slow(ptr: *mut u8, size: usize) {
     let size = size as u64;
     let counted = STATE.try_with(|s| {
         s.register_if_new();
-        s.mallocs.set(s.mallocs.get() + 1);
         if s.alloc.try_take(size) {
             return;
         }
-        s.alloc.extra.set(s.alloc.extra.get() + size);
+        s.alloc.count_beside(size);
         let budget = if s.busy.get() {
             s.flush_budget()
         } else {
@@ -442,9 +483,8 @@ fn count_free(size: usize) {
     let size = size as u64;
     let counted = STATE.try_with(|s| {
         s.register_if_new();
-        s.frees.set(s.frees.get() + 1);
         if !s.free.try_take(size) {
-            s.free.extra.set(s.free.extra.get() + size);
+            s.free.count_beside(size);
             s.flush_frees();
         }
     });
@@ -614,7 +654,7 @@ pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
         }
     }
     let saved = STATE.try_with(|s| {
-        let saved = (s.busy.replace(true), s.alloc.left.get());
+        let saved = (s.busy.replace(true), s.alloc.remaining());
         s.alloc.arm(s.flush_budget());
         saved
     });
@@ -657,6 +697,45 @@ mod tests {
 
     /// Sizes across the fast path, the flush budget and beyond it.
     const SIZES: [usize; 8] = [1, 24, 64, 4000, 70_000, 262_144, 300_000, 2 << 20];
+
+    #[test]
+    fn a_budget_word_counts_bytes_and_events_and_leaves_its_last_byte_to_the_slow_path() {
+        let b = Budget::new();
+        assert!(!b.try_take(1), "an unarmed budget holds nothing");
+        b.arm(100);
+        assert_eq!(b.remaining(), 100);
+        for _ in 0..3 {
+            assert!(b.try_take(30));
+        }
+        assert_eq!(b.remaining(), 10);
+        assert!(!b.try_take(10), "an event that would spend it all");
+        assert!(b.try_take(9));
+        assert_eq!(b.remaining(), 1);
+        b.count_beside(500);
+        let counted = b.rearm(FLUSH_BYTES);
+        assert_eq!(
+            counted,
+            Counted {
+                events: 5,
+                bytes: 599
+            }
+        );
+        assert!(!b.try_take(FLUSH_BYTES), "no budget holds that much");
+        assert!(b.try_take(FLUSH_BYTES - 1));
+        let counted = b.drain();
+        assert_eq!(
+            counted,
+            Counted {
+                events: 1,
+                bytes: FLUSH_BYTES - 1
+            }
+        );
+        b.arm(0);
+        assert!(
+            !b.try_take(1),
+            "a budget of 0 sends every event to the slow path"
+        );
+    }
 
     fn serial() -> std::sync::MutexGuard<'static, ()> {
         SERIAL
