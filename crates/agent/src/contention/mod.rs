@@ -40,6 +40,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 pub use crate::stack_table::MAX_DEPTH;
+use crate::unwind::MAX_WALK;
 pub use export::{profile, text, Snapshot};
 pub use table::SLOTS;
 
@@ -149,10 +150,10 @@ pub(crate) fn record_mutex(delay_nanos: u64) {
     if rate <= 0 || delay_nanos == 0 || fastrand() % rate as u64 != 0 {
         return;
     }
-    let mut frames = [0u64; MAX_DEPTH];
-    match stack::capture(&mut frames) {
-        0 => table::MUTEX.drop_event(),
-        n => table::MUTEX.add(&frames[..n], 1.0, delay_nanos),
+    let mut walk = [0; MAX_WALK];
+    match stack::capture(&mut walk) {
+        [] => table::MUTEX.drop_event(),
+        frames => table::MUTEX.add(frames, 1.0, delay_nanos),
     }
 }
 
@@ -175,10 +176,10 @@ pub(crate) fn record_block(wait_nanos: u64) {
     } else {
         (1.0, wait)
     };
-    let mut frames = [0u64; MAX_DEPTH];
-    match stack::capture(&mut frames) {
-        0 => table::BLOCK.drop_event(),
-        n => table::BLOCK.add(&frames[..n], count, delay),
+    let mut walk = [0; MAX_WALK];
+    match stack::capture(&mut walk) {
+        [] => table::BLOCK.drop_event(),
+        frames => table::BLOCK.add(frames, count, delay),
     }
 }
 

@@ -4,7 +4,8 @@
 //! process; events that find it being built, or every scratch slot busy, are dropped and
 //! counted by the caller.
 
-use crate::unwind::CurrentThreadUnwinder;
+use crate::stack_table::MAX_DEPTH;
+use crate::unwind::{CurrentThreadUnwinder, WalkBuffer};
 
 /// Frames of callers of the unwinder's capture to leave out: the return into [`capture`] and
 /// the return into the recording function that called it (`record_mutex`, `record_block`), so
@@ -23,10 +24,12 @@ fn concurrency() -> usize {
     (2 * cpus).clamp(8, 64)
 }
 
-/// Writes the stack of the recording function's caller into `out` as lookup addresses
-/// (return address − 1), innermost first; returns the number written, 0 when the unwinder was
-/// busy or the thread's stack is unknown.
+/// The stack of the recording function's caller as lookup addresses (return address − 1),
+/// innermost first, walked into `walk`; none when the unwinder was busy or the thread's stack
+/// is unknown.
 #[inline(never)]
-pub(crate) fn capture(out: &mut [u64]) -> usize {
-    UNWINDER.capture(CALLER_FRAMES, out).unwrap_or(0)
+pub(crate) fn capture(walk: &mut WalkBuffer) -> &[u64] {
+    UNWINDER
+        .capture(CALLER_FRAMES, MAX_DEPTH, walk)
+        .map_or(&[], |frames| frames)
 }

@@ -20,9 +20,10 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use super::buckets::{self, MAX_DEPTH};
+use super::buckets;
 use super::sampler::{self, Rng};
 use super::{live, stack};
+use crate::unwind::MAX_WALK;
 
 /// Bytes a thread allocates, and bytes it frees, between flushes of its counters into the global
 /// ones: bounds what [`super::stats()`] can miss per running thread. Chosen by measurement
@@ -511,9 +512,9 @@ fn free_slow(ptr: *mut u8, size: usize) {
 fn sample(s: &ThreadState, ptr: *mut u8, size: u64) {
     // Guarded while capturing: the first capture builds the unwinder, which allocates.
     s.busy.set(true);
-    let mut frames = [0u64; MAX_DEPTH];
-    let depth = stack::capture(&mut frames[..super::max_depth()]);
-    if let Some(bucket) = buckets::find_or_insert(&frames[..depth], size) {
+    let mut walk = [0; MAX_WALK];
+    let frames = stack::capture(&mut walk, super::max_depth());
+    if let Some(bucket) = buckets::find_or_insert(frames, size) {
         buckets::record_alloc(bucket, size);
         live::insert(ptr as usize, bucket);
     }

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::unwind::CurrentThreadUnwinder;
+use crate::unwind::{CurrentThreadUnwinder, WalkBuffer};
 
 /// Captures that may run at once (one scratch slot each: a framehop cache, a 128 KiB copy
 /// buffer the in-place walk leaves unused, a 256 KiB run stack and a 49 KiB walk history).
@@ -18,19 +18,24 @@ const CALLER_FRAMES: usize = 1;
 static UNWINDER: CurrentThreadUnwinder = CurrentThreadUnwinder::new(|| CONCURRENCY);
 static MISSED: AtomicU64 = AtomicU64::new(0);
 
-/// Writes the return addresses of the callers of this function's caller into `buf`, innermost
-/// first, and returns how many were written; 0 (counted) when no unwinder slot is free.
+/// The return addresses of the callers of this function's caller, innermost first, at most
+/// `depth`, walked into `walk`; none (counted) when no unwinder slot is free.
 #[inline(never)]
-pub fn capture(buf: &mut [u64]) -> usize {
-    let Some(n) = UNWINDER.capture(CALLER_FRAMES, buf) else {
-        MISSED.fetch_add(1, Ordering::Relaxed);
-        return 0;
-    };
-    for addr in &mut buf[..n] {
-        // Lookup addresses are return addresses − 1; Go's stacks hold the return addresses.
-        *addr += 1;
+pub fn capture(walk: &mut WalkBuffer, depth: usize) -> &[u64] {
+    match UNWINDER.capture(CALLER_FRAMES, depth, walk) {
+        Some(frames) => {
+            for addr in frames.iter_mut() {
+                // Lookup addresses are return addresses − 1; Go's stacks hold the return
+                // addresses.
+                *addr += 1;
+            }
+            frames
+        }
+        None => {
+            MISSED.fetch_add(1, Ordering::Relaxed);
+            &[]
+        }
     }
-    n
 }
 
 /// Prepares the captures of the calling thread at its first allocation, instead of at its first

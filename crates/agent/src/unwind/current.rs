@@ -30,7 +30,10 @@ const OWN_FRAMES: usize = 2;
 const MAX_CALLER_FRAMES: usize = 2;
 
 /// The most frames a capture walks: [`MAX_DEPTH`] and the frames left out.
-pub(super) const MAX_WALK: usize = MAX_DEPTH + OWN_FRAMES + MAX_CALLER_FRAMES;
+pub(crate) const MAX_WALK: usize = MAX_DEPTH + OWN_FRAMES + MAX_CALLER_FRAMES;
+
+/// The buffer a capture walks into: room for the longest walk, the frames left out included.
+pub(crate) type WalkBuffer = [u64; MAX_WALK];
 
 thread_local! {
     /// The current thread's stack top (highest address), 0 while unknown, `usize::MAX` when it
@@ -120,29 +123,30 @@ impl CurrentThreadUnwinder {
         Some(unwinder)
     }
 
-    /// Writes the calling thread's stack into `out` as lookup addresses (return address − 1),
-    /// innermost first, leaving out this function's own frames and the `caller_frames`
-    /// innermost frames of its callers (the function capturing, and any recording function
-    /// calling that; at most [`MAX_CALLER_FRAMES`]); returns the number written, at most
-    /// [`MAX_DEPTH`]. `None` when the unwinder is being built, every scratch slot is busy or
-    /// the thread's stack is unknown.
+    /// Walks the calling thread's stack into `walk` as lookup addresses (return address − 1),
+    /// innermost first, and returns the part that leaves out this function's own frames and
+    /// the `caller_frames` innermost frames of its callers (the function capturing, and any
+    /// recording function calling that; at most [`MAX_CALLER_FRAMES`]): at most `depth`
+    /// frames, and at most [`MAX_DEPTH`]. `None` when the unwinder is being built, every
+    /// scratch slot is busy or the thread's stack is unknown.
     #[inline(never)]
-    pub(crate) fn capture(&self, caller_frames: usize, out: &mut [u64]) -> Option<usize> {
+    pub(crate) fn capture<'w>(
+        &self,
+        caller_frames: usize,
+        depth: usize,
+        walk: &'w mut WalkBuffer,
+    ) -> Option<&'w mut [u64]> {
         let top = stack_top();
         let skip = OWN_FRAMES + caller_frames;
-        let mut lookup = [0u64; MAX_WALK];
-        let want = (out.len() + skip).min(lookup.len());
+        let want = (depth.min(MAX_DEPTH) + skip).min(MAX_WALK);
         let n = match self.unwinder() {
             Some(u) if top != usize::MAX => {
-                u.capture_current(top as u64, &mut lookup[..want]).ok()?
+                u.capture_current(top as u64, &mut walk[..want]).ok()?
             }
             _ => return None,
         };
-        // Copying after the walk also keeps the walk from being a tail call, which would take
-        // this function's frame off the stack and break the count of frames to leave out.
-        let frames = &lookup[skip.min(n)..n];
-        let len = frames.len().min(out.len());
-        out[..len].copy_from_slice(&frames[..len]);
-        Some(len)
+        // Cutting the frames left out after the walk also keeps the walk from being a tail
+        // call, which would take this function's frame off the stack and break their count.
+        Some(&mut walk[skip.min(n)..n])
     }
 }

@@ -37,7 +37,7 @@ use framehop::Unwinder as _;
 use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
 #[cfg(test)]
 pub(crate) use current::stack_top_known;
-pub(crate) use current::{stack_top, CurrentThreadUnwinder};
+pub(crate) use current::{stack_top, CurrentThreadUnwinder, WalkBuffer, MAX_WALK};
 
 /// Working memory for one capture at a time, alone in its cache lines (threads claiming
 /// neighbouring slots do not pass a line around).
