@@ -35,15 +35,30 @@ pub(crate) const MAX_WALK: usize = MAX_DEPTH + OWN_FRAMES + MAX_CALLER_FRAMES;
 /// The buffer a capture walks into: room for the longest walk, the frames left out included.
 pub(crate) type WalkBuffer = [u64; MAX_WALK];
 
+/// Stack a capture leaves below the stack pointer before it walks on the thread's own stack
+/// rather than on its scratch slot's run stack: half the run stack, many times what a release
+/// build's walk uses.
+const IN_PLACE_ROOM: usize = super::run_stack::RUN_STACK_BYTES / 2;
+
 thread_local! {
     /// The current thread's stack top (highest address), 0 while unknown, `usize::MAX` when it
     /// cannot be found (then nothing is captured).
     static STACK_TOP: Cell<usize> = const { Cell::new(0) };
+    /// The lowest stack pointer from which a capture walks in place: [`IN_PLACE_ROOM`] above
+    /// the bottom of the thread's stack (`usize::MAX` while unknown: always on the run stack).
+    static IN_PLACE_FLOOR: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The lowest stack pointer from which the calling thread's captures walk on its own stack
+/// (known once [`stack_top`] was looked up). Switching to a run stack costs a walk the cold
+/// cache lines of that stack: half a point of `benches/alloc`'s `mixed_sizes`.
+pub(crate) fn in_place_floor() -> usize {
+    IN_PLACE_FLOOR.try_with(Cell::get).unwrap_or(usize::MAX)
 }
 
 /// The top of the current thread's stack from `pthread_getattr_np`. glibc allocates through its
 /// own `malloc` here (never through the Rust global allocator) and, for the main thread, reads
-/// `/proc/self/maps` once; the result is cached per thread.
+/// `/proc/self/maps` once; the result is cached per thread, with [`in_place_floor`].
 pub(crate) fn stack_top() -> usize {
     let cached = STACK_TOP.try_with(Cell::get).unwrap_or(usize::MAX);
     if cached != 0 {
@@ -59,6 +74,8 @@ pub(crate) fn stack_top() -> usize {
             let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
             libc::pthread_attr_destroy(&mut attr);
             if ok {
+                let _ = IN_PLACE_FLOOR
+                    .try_with(|c| c.set((addr as usize).saturating_add(IN_PLACE_ROOM)));
                 addr as usize + size
             } else {
                 usize::MAX
@@ -137,12 +154,13 @@ impl CurrentThreadUnwinder {
         walk: &'w mut WalkBuffer,
     ) -> Option<&'w mut [u64]> {
         let top = stack_top();
+        let floor = in_place_floor() as u64;
         let skip = OWN_FRAMES + caller_frames;
         let want = (depth.min(MAX_DEPTH) + skip).min(MAX_WALK);
         let n = match self.unwinder() {
-            Some(u) if top != usize::MAX => {
-                u.capture_current(top as u64, &mut walk[..want]).ok()?
-            }
+            Some(u) if top != usize::MAX => u
+                .capture_current(top as u64, floor, &mut walk[..want])
+                .ok()?,
             _ => return None,
         };
         // Cutting the frames left out after the walk also keeps the walk from being a tail

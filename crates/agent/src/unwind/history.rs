@@ -387,16 +387,19 @@ mod tests {
     use std::hint::black_box;
     use std::sync::atomic::Ordering;
 
-    /// The stack from here, walked by an unwinder with histories and by one without, both
-    /// without their first two frames (the walk's own, and the return into this function,
-    /// which differs between the two calls).
+    /// The stack from here, walked by an unwinder with histories (in place where the thread's
+    /// stack has room) and by one without (always on its run stack), both without their first
+    /// two frames (the walk's own, and the return into this function, which differs between
+    /// the two calls).
     #[inline(never)]
     fn both(with: &Unwinder, without: &Unwinder) -> (Vec<u64>, Vec<u64>) {
         let top = current::stack_top() as u64;
         let mut a = [0u64; 64];
         let mut b = [0u64; 64];
-        let n = with.capture_current(top, &mut a).unwrap();
-        let m = without.capture_current(top, &mut b).unwrap();
+        let n = with
+            .capture_current(top, current::in_place_floor() as u64, &mut a)
+            .unwrap();
+        let m = without.capture_current(top, u64::MAX, &mut b).unwrap();
         (a[2..n].to_vec(), b[2..m].to_vec())
     }
 
@@ -453,6 +456,20 @@ mod tests {
             let (a, b) = nested(depth, &with, &without);
             assert_eq!(a, b, "this thread again, depth {depth}");
         }
+        // A thread whose stack is too small to walk in place.
+        let (a, b) = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(64 << 10)
+                .spawn_scoped(s, || {
+                    let top = current::stack_top();
+                    assert!(current::in_place_floor() >= top, "64 KiB leave no room");
+                    nested(3, &with, &without)
+                })
+                .unwrap()
+                .join()
+        })
+        .unwrap();
+        assert_eq!(a, b, "a thread with a small stack");
         assert!(
             STEPS_REUSED.load(Ordering::Relaxed) > reused,
             "no step was taken over"

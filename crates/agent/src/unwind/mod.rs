@@ -170,12 +170,14 @@ impl Unwinder {
 
     /// Writes the calling thread's own stack into `out` like [`Unwinder::capture`], from this
     /// function's frame, reading the stack in place between the stack pointer and `stack_top`
-    /// (the thread's highest stack address). For ordinary frames such as the allocator hook,
-    /// not for signal handlers.
+    /// (the thread's highest stack address). The walk runs on the thread's stack when the
+    /// stack pointer is above `in_place_floor`, else on the scratch slot's run stack. For
+    /// ordinary frames such as the allocator hook, not for signal handlers.
     #[inline(never)]
     pub(crate) fn capture_current(
         &self,
         stack_top: u64,
+        in_place_floor: u64,
         out: &mut [u64],
     ) -> Result<usize, CaptureError> {
         let slot = self.claim_from(first_slot())?;
@@ -193,13 +195,19 @@ impl Unwinder {
             let cache = &mut *slot.cache.get();
             #[cfg(target_arch = "x86_64")]
             let history = (*slot.history.get()).as_deref_mut();
-            slot.run_stack.run(|| {
+            let walk = || {
                 #[cfg(target_arch = "x86_64")]
                 if let Some(history) = history {
                     return history.walk(&self.inner, cache, pc, regs, stack, out);
                 }
                 self.walk(pc, regs, stack, cache, out)
-            })
+            };
+            // The walk writes only below `sp`, never into the frames it reads.
+            if sp > in_place_floor {
+                walk()
+            } else {
+                slot.run_stack.run(walk)
+            }
         };
         slot.busy.store(false, Ordering::Release);
         Ok(n)
