@@ -54,3 +54,39 @@ pub fn jemalloc_prof() -> bool {
     };
     status == 0 && on
 }
+
+/// A large live heap worked at random, as a cache or an index is: `LIVE_MIB` (default 1024) MiB
+/// of 1 KiB blocks, then `OPS` (default 4,000,000) times one block, chosen at random, replaced
+/// by a new one, with a short-lived 48-byte block beside it. At the default rate a sampled block
+/// stays live for every 512 KiB of the heap, so the frees of unsampled blocks meet a filter and
+/// a live-block table holding thousands of entries (`benches/alloc/big_heap.sh`). Prints
+/// `VARIANT big_heap LIVE_MIB NS_PER_OP`, the time of the replacing alone.
+pub fn big_heap(variant: &str) {
+    let number = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let live_mib = number("LIVE_MIB", 1024);
+    let ops = number("OPS", 4_000_000);
+    let blocks = live_mib * 1024;
+    let mut heap: Vec<Box<[u8]>> = (0..blocks)
+        .map(|i| vec![i as u8; 1024].into_boxed_slice())
+        .collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let start = Instant::now();
+    for _ in 0..ops {
+        // xorshift64: a fixed sequence, the same for every variant.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        std::hint::black_box(vec![1u8; 48]);
+        heap[x as usize % blocks] = vec![x as u8; 1024].into_boxed_slice();
+    }
+    let took = start.elapsed();
+    println!(
+        "{variant} big_heap {live_mib} {:.1}",
+        took.as_nanos() as f64 / ops.max(1) as f64
+    );
+}

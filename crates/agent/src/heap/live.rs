@@ -3,7 +3,7 @@
 //!
 //! Static tables, never allocated through the global allocator: open-addressing maps from block
 //! address to bucket, and a counting filter that every free consults first, so that a free of an
-//! unsampled block (nearly all of them) reads one byte of a 64 KiB array and nothing else.
+//! unsampled block (nearly all of them) reads one byte of a 256 KiB array and nothing else.
 //! Lock-free; a full neighbourhood drops the entry and counts it (that block's free is then lost,
 //! which the profile's comments and the statistics report).
 //!
@@ -15,7 +15,7 @@
 //! translation as well as the memory: half of a sample's own time in `benches/alloc`'s
 //! `mixed_sizes`, where the workload's data pushes both out of the caches.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use super::buckets::BucketId;
 
@@ -27,8 +27,13 @@ const NEAR_SLOTS: usize = 1 << 12;
 /// blocks: 130 GiB of live heap at the default rate.
 const FAR_SLOTS: usize = 1 << 18;
 
-/// Counting-filter cells: 64 KiB, about four per tracked block at most.
-const FILTER: usize = 1 << 16;
+/// Counting-filter cells: 256 KiB. A free of an unsampled block goes to the table when its cell
+/// is shared with a live sampled block's: with N live samples (one per 512 KiB of live heap at
+/// the default rate) about N / 262,144 of all frees, 1.6% with 4 GiB live. (A filter of 64 KiB
+/// sent four times as many, and with gigabytes live its lookups were most of the profiler's
+/// cost; neighbouring blocks share cache lines of the filter, so a small heap reads no more of
+/// it than before.)
+const FILTER: usize = 1 << 18;
 
 /// Slots probed before an insert gives up on a table or a lookup stops.
 const MAX_PROBE: usize = 32;
@@ -54,6 +59,10 @@ static NEAR: [Slot; NEAR_SLOTS] = [EMPTY_SLOT; NEAR_SLOTS];
 static FAR: [Slot; FAR_SLOTS] = [EMPTY_SLOT; FAR_SLOTS];
 /// Entries in [`FAR`]: while 0, lookups stop at the near table.
 static FAR_ENTRIES: AtomicUsize = AtomicUsize::new(0);
+/// Whether every page of [`NEAR`] was written (by the first insert): its probes then read
+/// slots with plain loads instead of compare-and-swaps (see [`first_touch_read`]), which matters
+/// when it is full and a lookup passes over many slots (a heap of gigabytes).
+static NEAR_WRITTEN: AtomicBool = AtomicBool::new(false);
 static COVER: [AtomicU8; FILTER] = [const { AtomicU8::new(0) }; FILTER];
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 
@@ -83,6 +92,7 @@ fn cell_of(addr: usize) -> &'static AtomicU8 {
 /// Remembers that the block at `addr` was sampled into `bucket`. Returns false (and counts) when
 /// neither table had a free slot near the address.
 pub fn insert(addr: usize, bucket: BucketId) -> bool {
+    write_near_pages();
     let h = mix(addr);
     let kept = if insert_into(&NEAR, h, addr, bucket) {
         true
@@ -105,6 +115,30 @@ pub fn insert(addr: usize, bucket: BucketId) -> bool {
         (c != SATURATED).then_some(c + 1)
     });
     true
+}
+
+/// Writes every page of [`NEAR`] once (16 pages: a compare-and-swap that changes nothing on a
+/// slot of each) and records it in [`NEAR_WRITTEN`].
+fn write_near_pages() {
+    if NEAR_WRITTEN.load(Ordering::Acquire) {
+        return;
+    }
+    // A slot every 4 KiB from the first, and the last: one in every page the table spans.
+    let per_page = 4096 / std::mem::size_of::<Slot>();
+    for i in (0..NEAR_SLOTS).step_by(per_page).chain([NEAR_SLOTS - 1]) {
+        first_touch_read(&NEAR[i].addr);
+    }
+    NEAR_WRITTEN.store(true, Ordering::Release);
+}
+
+/// Reads the address in `slot` of `table`: a plain load in the near table once its pages are
+/// written, else [`first_touch_read`].
+fn read_slot(table: &[Slot], slot: &Slot) -> usize {
+    if std::ptr::eq(table, NEAR.as_slice()) && NEAR_WRITTEN.load(Ordering::Acquire) {
+        slot.addr.load(Ordering::Relaxed)
+    } else {
+        first_touch_read(&slot.addr)
+    }
 }
 
 /// Puts the entry into a free slot of `table` near the address hashed to `h`, if there is one.
@@ -186,7 +220,7 @@ fn remove_from(table: &[Slot], h: u64, addr: usize) -> Option<BucketId> {
     let mut i = slot_of(h, table.len());
     for _ in 0..MAX_PROBE {
         let slot = &table[i];
-        match first_touch_read(&slot.addr) {
+        match read_slot(table, slot) {
             EMPTY => return None,
             a if a == addr => {
                 let bucket = slot.bucket.load(Ordering::Relaxed);
