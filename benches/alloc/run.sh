@@ -19,43 +19,94 @@
 #                       every 512 KiB on average, ferroprof's rate)
 #   ferroprof+jemalloc  ferroprof::Allocator<Jemalloc>, default rate, jemalloc's profiling off
 #
+# CPU time on these loops moves by several percent with the placement of the code alone, and
+# every variant is a binary of its own, so with LAYOUTS=N each binary is linked N times with its
+# functions in other orders (LLD's --shuffle-sections, seeds 1..N; as layouts.sh does), every
+# round runs every layout, and the median column is the median over the layouts of each
+# layout's median (the least column stays the least of all runs).
+#
 # usage: benches/alloc/run.sh
 # env: ROUNDS (default 15), REPS (repetitions per run, default 40), DHAT_REPS (default 2: dhat is
-#      two orders of magnitude slower). Builds into the workspace's target/ with cargo (the first
-#      build compiles jemalloc from the sources bundled in tikv-jemalloc-sys: a few minutes).
+#      two orders of magnitude slower), LAYOUTS (default 1: the binaries as cargo links them).
+#      Builds into the workspace's target/ with cargo (the first build compiles jemalloc from the
+#      sources bundled in tikv-jemalloc-sys: a few minutes).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rounds=${ROUNDS:-15}
 reps=${REPS:-40}
 dhat_reps=${DHAT_REPS:-2}
-cargo build --quiet --release --manifest-path "$here/Cargo.toml" --target-dir "$root/target"
-bin=$root/target/release
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+layouts=${LAYOUTS:-1}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/runs
+names=(alloc_bench_system alloc_bench_forward alloc_bench_ferroprof alloc_bench_jemalloc
+  alloc_bench_ferroprof_jemalloc alloc_bench_dhat)
+if ((layouts == 1)); then
+  cargo build --quiet --release --manifest-path "$here/Cargo.toml" --target-dir "$root/target"
+  mkdir "$tmp/1"
+  for name in "${names[@]}"; do cp "$root/target/release/$name" "$tmp/1/"; done
+else
+  for ((seed = 1; seed <= layouts; seed++)); do
+    mkdir "$tmp/$seed"
+    for name in "${names[@]}"; do
+      exe=$(cargo rustc --quiet --release --manifest-path "$here/Cargo.toml" \
+        --target-dir "$root/target" --bin "$name" --message-format=json \
+        -- -C "link-arg=-Wl,--shuffle-sections=.text*=$seed" |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+      if [[ -z $exe ]]; then
+        echo "run.sh: no binary was built for $name, seed $seed" >&2
+        exit 1
+      fi
+      cp "$exe" "$tmp/$seed/$name"
+    done
+  done
+fi
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
 echo "before: $(uptime)"
 for ((r = 0; r < rounds; r++)); do
-  "$bin/alloc_bench_system" "$reps" >>"$out"
-  "$bin/alloc_bench_forward" "$reps" >>"$out"
-  "$bin/alloc_bench_ferroprof" "$reps" >>"$out"
-  ALLOC_BENCH_RATE=0 "$bin/alloc_bench_ferroprof" "$reps" | sed 's/^ferroprof /ferroprof-rate0 /' >>"$out"
-  "$bin/alloc_bench_jemalloc" "$reps" >>"$out"
-  _RJEM_MALLOC_CONF=prof:true,lg_prof_sample:19 "$bin/alloc_bench_jemalloc" "$reps" >>"$out"
-  "$bin/alloc_bench_ferroprof_jemalloc" "$reps" >>"$out"
-  "$bin/alloc_bench_dhat" "$dhat_reps" >>"$out"
+  for ((seed = 1; seed <= layouts; seed++)); do
+    bin=$tmp/$seed
+    {
+      "$bin/alloc_bench_system" "$reps"
+      "$bin/alloc_bench_forward" "$reps"
+      "$bin/alloc_bench_ferroprof" "$reps"
+      ALLOC_BENCH_RATE=0 "$bin/alloc_bench_ferroprof" "$reps" | sed 's/^ferroprof /ferroprof-rate0 /'
+      "$bin/alloc_bench_jemalloc" "$reps"
+      _RJEM_MALLOC_CONF=prof:true,lg_prof_sample:19 "$bin/alloc_bench_jemalloc" "$reps"
+      "$bin/alloc_bench_ferroprof_jemalloc" "$reps"
+      "$bin/alloc_bench_dhat" "$dhat_reps"
+    } | sed "s/^/$seed /" >>"$out"
+  done
 done
 echo "after:  $(uptime)"
-echo "rounds: $rounds, repetitions per run: $reps (dhat: $dhat_reps)"
+echo "rounds: $rounds, repetitions per run: $reps (dhat: $dhat_reps), link layouts: $layouts"
 echo
-# Least and median CPU time per repetition, then the ratio of each to its baseline's.
+# Least CPU time per repetition over all runs, and the median over layouts of each layout's
+# median; then the ratio of each to its baseline's.
 awk '
-  { key = $1 " " $2; n[key]++; v[key, n[key]] = $4; variants[$1] = 1; workloads[$2] = 1 }
-  function sorted_at(key, q,    m, i, j, t, a) {
-    m = n[key]
-    for (i = 1; i <= m; i++) a[i] = v[key, i]
-    for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return a[int((m - 1) * q) + 1]
+  { key = $2 " " $3; n[key]++; v[key, n[key]] = $5; m[key, $1]++; per[key, $1, m[key, $1]] = $5; seeds[$1] = 1 }
+  function sort_list(a, len,    i, j, t) {
+    for (i = 2; i <= len; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+  }
+  function sorted_at(key, q,    i, len, a) {
+    if (q == 0) {
+      len = n[key]
+      for (i = 1; i <= len; i++) a[i] = v[key, i]
+      sort_list(a, len)
+      return a[1]
+    }
+    # The median of each layout, then their median.
+    len = 0
+    for (s in seeds) {
+      if (!((key, s) in m)) continue
+      delete b
+      for (i = 1; i <= m[key, s]; i++) b[i] = per[key, s, i]
+      sort_list(b, m[key, s])
+      a[++len] = b[int((m[key, s] - 1) / 2) + 1]
+    }
+    sort_list(a, len)
+    return a[int((len - 1) / 2) + 1]
   }
   END {
     split("system forward ferroprof ferroprof-rate0 dhat jemalloc jemalloc+prof ferroprof+jemalloc", order, " ")

@@ -89,7 +89,8 @@ pub(crate) type SlotId = u32;
 pub(crate) struct StackTable<C, const SLOTS: usize> {
     slots: [Slot<C>; SLOTS],
     /// Whether a slot was probed before: its state's page has been written, so a plain read of
-    /// it is safe (see the module's note on first touches).
+    /// it is safe (see the module's note on first touches). The flags' own pages (one per 4,096
+    /// slots) take that copy-on-write fault once each.
     probed: [AtomicBool; SLOTS],
     /// The slots filled so far, in the order they were filled, as slot + 1 (0 while the entry
     /// is being written): readers visit these slots only.
