@@ -34,6 +34,7 @@ pub mod sync;
 #[cfg(feature = "taskdump")]
 pub mod tasks;
 mod text;
+mod thread_ordinal;
 pub mod threads;
 mod unwind;
 

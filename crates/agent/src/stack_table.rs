@@ -22,8 +22,9 @@
 //! copy, updated by every thread sampling a common stack, moved between cores at nearly every
 //! sample (`benches/alloc`'s `mixed_sizes`: a tenth of the samples' time).
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+use crate::thread_ordinal::thread_ordinal;
 
 /// The deepest stack recorded, in frames. Go keeps 32 (`maxStack`); Rust stacks carry more
 /// generic, closure and allocator frames, hence twice that.
@@ -61,25 +62,9 @@ struct Slot<C> {
     counters: [Line<C>; COUNTER_SHARDS],
 }
 
-thread_local! {
-    /// The calling thread's copy of every slot's counters; `usize::MAX` until first used.
-    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-/// The index the next thread gets, modulo [`COUNTER_SHARDS`].
-static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
-
-/// The calling thread's copy of the counters: threads take the indices in turn as they first
-/// record (0 where thread-locals are gone).
+/// The calling thread's copy of the counters.
 fn shard() -> usize {
-    SHARD
-        .try_with(|s| {
-            if s.get() == usize::MAX {
-                s.set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % COUNTER_SHARDS);
-            }
-            s.get()
-        })
-        .unwrap_or(0)
+    thread_ordinal() % COUNTER_SHARDS
 }
 
 /// An index into a table, stable for the life of the process.

@@ -28,13 +28,15 @@ mod stack;
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
 mod arch;
 
-use std::cell::{Cell, UnsafeCell};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use framehop::Unwinder as _;
 
 use arch::{regs_from_ucontext, ArchCache, ArchUnwinder};
+
+use crate::thread_ordinal::thread_ordinal;
 #[cfg(test)]
 pub(crate) use current::stack_top_known;
 pub(crate) use current::{stack_top, CurrentThreadUnwinder, WalkBuffer, MAX_WALK};
@@ -64,28 +66,6 @@ unsafe impl Sync for Unwinder {}
 // SAFETY: the framehop unwinder owns its data (`Vec<u8>` sections); the scratch slots are
 // plain owned memory.
 unsafe impl Send for Unwinder {}
-
-thread_local! {
-    /// The scratch slot this thread tries first in [`Unwinder::capture_current`] (`usize::MAX`
-    /// until chosen): threads spread over the slots instead of all contending for the first,
-    /// and a thread tends to find its slot's cache warm.
-    static FIRST_SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-/// The first slot of the next thread that captures.
-static NEXT_FIRST_SLOT: AtomicUsize = AtomicUsize::new(0);
-
-/// The calling thread's first slot, chosen round robin at its first capture.
-fn first_slot() -> usize {
-    FIRST_SLOT
-        .try_with(|slot| {
-            if slot.get() == usize::MAX {
-                slot.set(NEXT_FIRST_SLOT.fetch_add(1, Ordering::Relaxed));
-            }
-            slot.get()
-        })
-        .unwrap_or(0)
-}
 
 /// Why a capture produced nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,7 +160,9 @@ impl Unwinder {
         in_place_floor: u64,
         out: &mut [u64],
     ) -> Result<usize, CaptureError> {
-        let slot = self.claim_from(first_slot())?;
+        // Threads spread over the slots instead of all contending for the first, and a thread
+        // tends to find its slot's cache warm.
+        let slot = self.claim_from(thread_ordinal())?;
         let (pc, sp, regs) = arch::current_regs();
         let len = stack_top.saturating_sub(sp) as usize;
         // SAFETY: [sp, stack_top) is this thread's own stack, mapped, and holds only the frames
