@@ -29,7 +29,7 @@ const FAR_SLOTS: usize = 1 << 18;
 
 /// Counting-filter cells: 256 KiB. A free of an unsampled block goes to the table when its cell
 /// is shared with a live sampled block's: with N live samples (one per 512 KiB of live heap at
-/// the default rate) about N / 262,144 of all frees, 1.6% with 4 GiB live. (A filter of 64 KiB
+/// the default rate) about N / 262,144 of all frees, 3% with 4 GiB live. (A filter of 64 KiB
 /// sent four times as many, and with gigabytes live its lookups were most of the profiler's
 /// cost; neighbouring blocks share cache lines of the filter, so a small heap reads no more of
 /// it than before.)
