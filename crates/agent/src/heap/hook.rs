@@ -8,9 +8,9 @@
 //! never added up per event: they are what the budgets counted down. When a budget runs out —
 //! the next sample is due, or [`FLUSH_BYTES`] were allocated or freed since the last flush — the
 //! slow path samples, moves that direction's pending figures into one of the global counters'
-//! shards and arms its budget again; a thread's exit flushes both. An allocation (or a realloc of an
-//! unsampled block) the budgets hold is counted before the wrapped allocator runs, so that the
-//! fast path ends in a tail call to it; budgets never exceed [`FLUSH_BYTES`], so an allocation
+//! shards and arms its budget again; a thread's exit flushes both. An allocation (or a realloc
+//! of an unsampled block) the budgets hold is counted before the wrapped allocator runs, so
+//! that the fast path ends in a tail call to it; budgets never exceed [`FLUSH_BYTES`], so an allocation
 //! that large or larger is counted once it succeeded (a failed smaller one is counted as made:
 //! Rust aborts on one unless the caller used `try_reserve`). Sampling runs with a per-thread
 //! guard set, so allocations made while sampling (only the unwinder's, once) or while the
