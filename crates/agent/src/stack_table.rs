@@ -238,7 +238,7 @@ impl<'a, C> Filled<'a, C> {
     }
 
     /// Every copy of the slot's counters (their sum is the slot's count).
-    pub(crate) fn counters(&self) -> impl Iterator<Item = &'a C> + Clone {
+    pub(crate) fn counters(&self) -> impl Iterator<Item = &'a C> {
         self.slot.counters.iter().map(|line| &line.0)
     }
 }

@@ -1,7 +1,7 @@
 //! Each thread's ordinal: 0 for the first thread that asks, 1 for the next, and so on. Spreads
 //! threads round robin over resources kept a few times over (the unwinders' scratch slots, the
-//! stack tables' copies of their counters), so that threads on different cores tend to use
-//! different ones. A const-initialised thread-local without a destructor: usable from the
+//! stack tables' copies of their counters, the heap statistics' shards), so that threads on
+//! different cores tend to use different ones. A const-initialised thread-local without a destructor: usable from the
 //! allocator hook, during thread start and teardown.
 
 use std::cell::Cell;

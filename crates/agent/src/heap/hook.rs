@@ -10,19 +10,20 @@
 //! slow path samples, moves that direction's pending figures into one of the global counters'
 //! shards and arms its budget again; a thread's exit flushes both. An allocation (or a realloc
 //! of an unsampled block) the budgets hold is counted before the wrapped allocator runs, so
-//! that the fast path ends in a tail call to it; budgets never exceed [`FLUSH_BYTES`], so an allocation
-//! that large or larger is counted once it succeeded (a failed smaller one is counted as made:
-//! Rust aborts on one unless the caller used `try_reserve`). Sampling runs with a per-thread
-//! guard set, so allocations made while sampling (only the unwinder's, once) or while the
-//! profiler exports (profiles, symbols, text) pass through unsampled.
+//! that the fast path ends in a tail call to it; budgets never exceed [`FLUSH_BYTES`], so an
+//! allocation that large or larger is counted once it succeeded (a failed smaller one is
+//! counted as made: Rust aborts on one unless the caller used `try_reserve`). Sampling runs with
+//! a per-thread guard set, so allocations made while sampling (only the unwinder's, once) or
+//! while the profiler exports (profiles, symbols, text) pass through unsampled.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::buckets;
 use super::sampler::{self, Rng};
 use super::{live, stack};
+use crate::thread_ordinal::thread_ordinal;
 use crate::unwind::MAX_WALK;
 
 /// Bytes a thread allocates, and bytes it frees, between flushes of its counters into the global
@@ -71,8 +72,6 @@ const SHARDS: usize = 16;
 struct Shard([AtomicU64; 4]);
 
 static TOTALS: [Shard; SHARDS] = [const { Shard([const { AtomicU64::new(0) }; 4]) }; SHARDS];
-/// The shard the next registered thread flushes into (modulo [`SHARDS`]).
-static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
 
 /// How far a thread is in its life, as the hook sees it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -119,7 +118,7 @@ struct Budget {
 }
 
 /// What a budget let through: events and their bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Counted {
     events: u64,
     bytes: u64,
@@ -445,8 +444,7 @@ impl ThreadState {
             },
             Some(Err(())) => self.life.set(Life::Exiting),
         }
-        self.shard
-            .set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS);
+        self.shard.set(thread_ordinal() % SHARDS);
         if sampler::sample_rate() != 0 {
             stack::prepare_thread();
         }

@@ -131,16 +131,6 @@ fn write_near_pages() {
     NEAR_WRITTEN.store(true, Ordering::Release);
 }
 
-/// Reads the address in `slot` of `table`: a plain load in the near table once its pages are
-/// written, else [`first_touch_read`].
-fn read_slot(table: &[Slot], slot: &Slot) -> usize {
-    if std::ptr::eq(table, NEAR.as_slice()) && NEAR_WRITTEN.load(Ordering::Acquire) {
-        slot.addr.load(Ordering::Relaxed)
-    } else {
-        first_touch_read(&slot.addr)
-    }
-}
-
 /// Puts the entry into a free slot of `table` near the address hashed to `h`, if there is one.
 fn insert_into(table: &[Slot], h: u64, addr: usize, bucket: BucketId) -> bool {
     let mut i = slot_of(h, table.len());
@@ -200,11 +190,12 @@ pub fn remove(addr: usize) -> Option<BucketId> {
 #[inline(never)]
 fn remove_tracked(addr: usize) -> Option<BucketId> {
     let h = mix(addr);
-    let bucket = remove_from(&NEAR, h, addr).or_else(|| {
+    let near_written = NEAR_WRITTEN.load(Ordering::Acquire);
+    let bucket = remove_from(&NEAR, near_written, h, addr).or_else(|| {
         if FAR_ENTRIES.load(Ordering::Acquire) == 0 {
             return None;
         }
-        let bucket = remove_from(&FAR, h, addr)?;
+        let bucket = remove_from(&FAR, false, h, addr)?;
         FAR_ENTRIES.fetch_sub(1, Ordering::AcqRel);
         Some(bucket)
     })?;
@@ -215,12 +206,18 @@ fn remove_tracked(addr: usize) -> Option<BucketId> {
 }
 
 /// Takes the entry of `addr` (hashed to `h`) out of `table` and returns its bucket, if it is
-/// there.
-fn remove_from(table: &[Slot], h: u64, addr: usize) -> Option<BucketId> {
+/// there. Slots are read with plain loads if every page of `table` was `written`, else with
+/// [`first_touch_read`].
+fn remove_from(table: &[Slot], written: bool, h: u64, addr: usize) -> Option<BucketId> {
     let mut i = slot_of(h, table.len());
     for _ in 0..MAX_PROBE {
         let slot = &table[i];
-        match read_slot(table, slot) {
+        let read = if written {
+            slot.addr.load(Ordering::Relaxed)
+        } else {
+            first_touch_read(&slot.addr)
+        };
+        match read {
             EMPTY => return None,
             a if a == addr => {
                 let bucket = slot.bucket.load(Ordering::Relaxed);
